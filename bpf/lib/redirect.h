@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * redirect.h - the one place programs redirect packets.
+ *
+ * BPF_PROG_TEST_RUN returns the verdict of a redirect but performs none, so
+ * a test build (-DSL_TEST_HOOKS) also records the target for the test to
+ * read; the production objects have no such global.
+ */
+#ifndef SL_BPF_REDIRECT_H
+#define SL_BPF_REDIRECT_H
+
+#ifdef SL_TEST_HOOKS
+__u32 sl_test_redirect_ifindex;
+#endif
+
+/* Deliver straight into the netns of ifindex's veth peer (tc ingress only). */
+static __always_inline long sl_redirect_peer(__u32 ifindex)
+{
+#ifdef SL_TEST_HOOKS
+	sl_test_redirect_ifindex = ifindex;
+#endif
+	return bpf_redirect_peer(ifindex, 0);
+}
+
+#endif /* SL_BPF_REDIRECT_H */

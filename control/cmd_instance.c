@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* cmd_instance.c - `sluice up|down|status|stats`: the instance's lifecycle. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "datapath.h"
+#include "endpoint.h"
+#include "log.h"
+#include "nl.h"
+#include "out.h"
+
+static void usage_up(void)
+{
+	fprintf(stderr, "Usage: sluice up [--uplink IFACE]...\n"
+			"Load (or reload) the datapath, keeping the pinned maps, and restore every\n"
+			"network and endpoint of the state file. Safe to run again.\n");
+}
+
+static void usage_down(void)
+{
+	fprintf(stderr, "Usage: sluice down [--purge]\n"
+			"Remove every endpoint's veth and the pinned datapath. The state file stays,\n"
+			"so 'sluice up' restores the topology; --purge deletes it too.\n");
+}
+
+/* Simple option loop for commands with only a few flags. */
+static int opt_loop(int argc, char **argv, const struct option *opts, const char *help_cmd,
+		    int (*fn)(int opt, const char *arg, void *ctx), void *ctx)
+{
+	int opt, err;
+
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		if (opt == '?')
+			return -ctl_usage("unknown option '%s': see 'sluice %s --help'",
+					  argv[optind - 1], help_cmd);
+		if (opt == ':')
+			return -ctl_usage("option '%s' needs a value: see 'sluice %s --help'",
+					  argv[optind - 1], help_cmd);
+		if ((err = fn(opt, optarg, ctx)))
+			return -err;
+	}
+	if (optind != argc)
+		return -ctl_usage("unexpected argument '%s': see 'sluice %s --help'", argv[optind],
+				  help_cmd);
+	return 0;
+}
+
+struct up_args {
+	unsigned int n_uplinks;
+	const char *uplinks[SL_STATE_MAX_UPLINKS];
+};
+
+static int up_opt(int opt, const char *arg, void *ctx)
+{
+	struct up_args *a = ctx;
+
+	if (opt == 'u') {
+		if (a->n_uplinks >= SL_STATE_MAX_UPLINKS)
+			return ctl_usage("too many --uplink options (at most %d)",
+					 SL_STATE_MAX_UPLINKS);
+		a->uplinks[a->n_uplinks++] = arg;
+	}
+	return 0;
+}
+
+/* Bring back one endpoint after a reload or a `down`; false when it is gone for good. */
+static bool restore_endpoint(struct ctl *c, struct sl_nl *host, const struct sl_dp *dp,
+			     const struct sl_network *net, const struct sl_ep *ep)
+{
+	__u64 dev = 0, ino = 0;
+	int fd, err;
+
+	err = ep_refresh(host, dp, net, ep);
+	if (err != -ENODEV) {
+		if (err)
+			sl_warn("warning: endpoint %s/%s: %s\n", ep->network, ep->container,
+				sl_err_msg());
+		sl_err_clear();
+		return true;
+	}
+	sl_err_clear();
+	fd = sl_netns_open_path(ep->netns, &dev, &ino);
+	if (fd >= 0 && ep->nsino && (dev != ep->nsdev || ino != ep->nsino)) {
+		close(fd);
+		fd = sl_errf(-ESTALE, "%s is now another namespace", ep->netns);
+	}
+	if (fd < 0) {
+		sl_warn("warning: endpoint %s/%s removed: its container is gone (%s)\n",
+			ep->network, ep->container, sl_err_msg());
+		sl_err_clear();
+		return false;
+	}
+	err = ep_plumb(&c->inst, host, dp, net, ep, fd);
+	close(fd);
+	if (err) {
+		sl_warn("warning: endpoint %s/%s not restored: %s\n", ep->network, ep->container,
+			sl_err_msg());
+		sl_err_clear();
+	}
+	return true;
+}
+
+int cmd_up(struct ctl *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"uplink", required_argument, NULL, 'u'},
+		{NULL, 0, NULL, 0},
+	};
+	struct up_args a = {0};
+	struct sl_nl *host = NULL;
+	struct sl_dp dp = {0};
+	struct sl_link_info li;
+	struct sl_state st;
+	bool dp_open = false;
+	int err;
+
+	if (ctl_wants_help(argc, argv)) {
+		usage_up();
+		return 0;
+	}
+	err = opt_loop(argc, argv, opts, "up", up_opt, &a);
+	if (err)
+		return -err;
+	err = ctl_begin(c, &st);
+	if (err)
+		goto out;
+	if ((err = sl_nl_open(&host)))
+		goto out;
+	for (unsigned int i = 0; i < a.n_uplinks; i++) {
+		if (sl_nl_link_get(host, a.uplinks[i], &li)) {
+			sl_err_clear();
+			err = sl_errf(-ENODEV,
+				      "uplink %s does not exist in this network namespace: check "
+				      "'ip link' and the --uplink name",
+				      a.uplinks[i]);
+			goto out;
+		}
+	}
+	if ((err = sl_bpffs_ensure(&c->inst)) || (err = sl_dp_load(&c->inst)) ||
+	    (err = sl_dp_open(&c->inst, &dp)))
+		goto out;
+	dp_open = true;
+
+	for (unsigned int i = 0; i < st.n_networks; i++) {
+		const struct sl_network *n = &st.networks[i];
+		struct sl_subnet sn = {.net_id = n->id,
+				       .flags = n->internal ? SL_NET_F_INTERNAL : 0};
+
+		if ((err = sl_dp_subnet_put(&dp, n->subnet.addr, n->subnet.prefixlen, &sn)))
+			goto out;
+	}
+	for (unsigned int i = 0; i < st.n_endpoints;) {
+		struct sl_ep *ep = &st.endpoints[i];
+
+		if (restore_endpoint(c, host, &dp, sl_state_network(&st, ep->network), ep))
+			i++;
+		else
+			sl_state_del_endpoint(&st, i);
+	}
+	ep_reconcile(&c->inst, host, &dp, &st);
+	if (a.n_uplinks) {
+		st.n_uplinks = a.n_uplinks;
+		for (unsigned int i = 0; i < a.n_uplinks; i++)
+			snprintf(st.uplinks[i], SL_IFNAME_MAX, "%s", a.uplinks[i]);
+	}
+	if ((err = ctl_commit(c, &st)))
+		goto out;
+	out_obj_open(NULL);
+	out_str("instance", "sluice instance '%s' up: ", c->inst.name);
+	out_u64("networks", "%llu network(s), ", st.n_networks);
+	out_u64("endpoints", "%llu endpoint(s)\n", st.n_endpoints);
+	out_str("pin_dir", NULL, c->inst.pin_dir);
+	out_obj_close();
+out:
+	sl_nl_close(host);
+	if (dp_open)
+		sl_dp_close(&dp);
+	ctl_end(c, &st);
+	return err;
+}
+
+static int down_opt(int opt, const char *arg, void *ctx)
+{
+	(void)arg;
+	if (opt == 'p')
+		*(bool *)ctx = true;
+	return 0;
+}
+
+int cmd_down(struct ctl *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"purge", no_argument, NULL, 'p'},
+		{NULL, 0, NULL, 0},
+	};
+	struct sl_nl *host = NULL;
+	struct sl_state st;
+	unsigned int removed = 0;
+	bool purge = false;
+	int err;
+
+	if (ctl_wants_help(argc, argv)) {
+		usage_down();
+		return 0;
+	}
+	err = opt_loop(argc, argv, opts, "down", down_opt, &purge);
+	if (err)
+		return -err;
+	err = ctl_begin(c, &st);
+	if (err && !(purge && sl_state_network(&st, "") == NULL && err == -EINVAL))
+		goto out;
+	/* --purge must work even on a corrupt state file: that is its job. */
+	sl_err_clear();
+	if ((err = sl_nl_open(&host)))
+		goto out;
+	for (unsigned int i = 0; i < st.n_endpoints; i++) {
+		if (ep_unplumb(host, NULL, &st.endpoints[i]))
+			sl_warn("warning: %s\n", sl_err_msg());
+		else
+			removed++;
+		sl_err_clear();
+	}
+	/* Leftovers of killed runs go too: nothing of this instance stays attached. */
+	{
+		struct sl_state none;
+
+		sl_state_init(&none);
+		ep_reconcile(&c->inst, host, NULL, &none);
+		sl_state_free(&none);
+	}
+	if ((err = sl_dp_unpin(&c->inst)))
+		goto out;
+	if (purge) {
+		if ((err = sl_rmtree(c->inst.state_dir)) || (err = sl_rmtree(c->inst.run_dir))) {
+			sl_errf(err, "remove %s: %s", c->inst.state_dir, strerror(-err));
+			goto out;
+		}
+	}
+	out_obj_open(NULL);
+	out_str("instance", "sluice instance '%s' down", c->inst.name);
+	out_u64("endpoints_removed", ": %llu endpoint(s) removed", removed);
+	out_bool("purged", NULL, purge);
+	out_text("%s\n", purge ? ", state purged" : "; 'sluice up' restores them");
+	out_obj_close();
+out:
+	sl_nl_close(host);
+	ctl_end(c, &st);
+	return err;
+}
+
+int cmd_status(struct ctl *c, int argc, char **argv)
+{
+	struct sl_nl *host = NULL;
+	struct sl_state st;
+	unsigned int live = 0;
+	bool up;
+	int err;
+
+	if (ctl_wants_help(argc, argv)) {
+		fprintf(stderr, "Usage: sluice status\n");
+		return 0;
+	}
+	if (argc > 1)
+		return ctl_usage("unexpected argument '%s': usage: sluice status", argv[1]);
+	err = ctl_load(c, &st);
+	if (err)
+		goto out;
+	up = sl_dp_is_up(&c->inst);
+	if (sl_nl_open(&host) == 0) {
+		struct sl_link_info li;
+
+		for (unsigned int i = 0; i < st.n_endpoints; i++)
+			live += sl_nl_link_get(host, st.endpoints[i].host_ifname, &li) == 0;
+		sl_err_clear();
+	}
+	out_obj_open(NULL);
+	out_str("instance", "instance   %s\n", c->inst.name);
+	out_bool("up", "up         %s\n", up);
+	out_u64("abi_version", "abi        %llu\n", SLUICE_ABI_VERSION);
+	out_str("pin_dir", "pin dir    %s\n", c->inst.pin_dir);
+	out_str("state_file", "state file %s\n", c->inst.state_file);
+	out_u64("networks", "networks   %llu\n", st.n_networks);
+	out_u64("endpoints", "endpoints  %llu", st.n_endpoints);
+	out_u64("endpoints_live", " (%llu with their veth present)\n", live);
+	out_arr_open("uplinks");
+	out_text("uplinks   ");
+	for (unsigned int i = 0; i < st.n_uplinks; i++)
+		out_str(NULL, " %s", st.uplinks[i]);
+	out_text("%s\n", st.n_uplinks ? "" : " (none)");
+	out_arr_close();
+	out_obj_close();
+out:
+	sl_nl_close(host);
+	sl_state_free(&st);
+	return err;
+}
+
+int cmd_stats(struct ctl *c, int argc, char **argv)
+{
+	static const char *const names[] = SL_CTR_NAMES;
+	struct sl_counter ctr[SL_CTR_MAX];
+	struct sl_dp dp;
+	int err;
+
+	_Static_assert(sizeof(names) / sizeof(names[0]) == SL_CTR_MAX, "a counter has no name");
+	if (ctl_wants_help(argc, argv)) {
+		fprintf(stderr, "Usage: sluice stats\n"
+				"Packets and bytes per datapath outcome, summed over CPUs.\n");
+		return 0;
+	}
+	if (argc > 1)
+		return ctl_usage("unexpected argument '%s': usage: sluice stats", argv[1]);
+	err = sl_dp_open(&c->inst, &dp);
+	if (err)
+		return err;
+	err = sl_dp_stats_read(&dp, ctr);
+	sl_dp_close(&dp);
+	if (err)
+		return err;
+	out_obj_open(NULL);
+	out_text("%-18s %12s %14s\n", "COUNTER", "PACKETS", "BYTES");
+	out_obj_open("counters");
+	for (int i = 0; i < SL_CTR_MAX; i++) {
+		out_obj_open(names[i]);
+		out_text("%-18s ", names[i]);
+		out_u64("packets", "%12llu ", ctr[i].packets);
+		out_u64("bytes", "%14llu\n", ctr[i].bytes);
+		out_obj_close();
+	}
+	out_obj_close();
+	out_obj_close();
+	return 0;
+}

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* endpoint.c - plumbing of one endpoint, and clean-up after a killed run. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+
+#include "endpoint.h"
+#include "log.h"
+
+/* FNV-1a: a stable, short host-side name that is the same on every run. */
+static __u32 fnv1a(const char *s, __u32 h)
+{
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+void ep_host_ifname(const struct sl_instance *inst, const char *network, const char *container,
+		    char out[SL_IFNAME_MAX])
+{
+	__u32 h = 2166136261u;
+
+	h = fnv1a(inst->name, h);
+	h = fnv1a("/", h);
+	h = fnv1a(network, h);
+	h = fnv1a("/", h);
+	h = fnv1a(container, h);
+	snprintf(out, SL_IFNAME_MAX, "sl%08x", h);
+}
+
+/* The alias marks a link as this instance's, so a later run can find leftovers. */
+#define EP_ALIAS_PREFIX "sluice:"
+
+void ep_alias(const struct sl_instance *inst, const struct sl_ep *ep, char *out, size_t len)
+{
+	snprintf(out, len, EP_ALIAS_PREFIX "%s:%s/%s", inst->name, ep->network, ep->container);
+}
+
+void ep_macs(__be32 addr, __u8 container_mac[6], __u8 host_mac[6])
+{
+	container_mac[0] = 0x02;
+	container_mac[1] = 0x42;
+	memcpy(container_mac + 2, &addr, 4);
+	host_mac[0] = 0x02;
+	host_mac[1] = 0x5c;
+	memcpy(host_mac + 2, &addr, 4);
+}
+
+static int ep_maps_put(const struct sl_dp *dp, const struct sl_network *net,
+		       const struct sl_ep *ep, int host_ifindex)
+{
+	struct sl_endpoint val = {.ifindex = host_ifindex, .net_id = net->id};
+	struct sl_iface ifc = {
+		.net_id = net->id,
+		.addr = ep->addr,
+		.flags = net->internal ? SL_NET_F_INTERNAL : 0,
+		.gateway = net->gateway,
+	};
+	int err;
+
+	ep_macs(ep->addr, val.mac, val.gw_mac);
+	err = sl_dp_iface_put(dp, host_ifindex, &ifc);
+	if (!err)
+		err = sl_dp_endpoint_put(dp, ep->addr, &val);
+	return err;
+}
+
+static int ep_maps_del(const struct sl_dp *dp, const struct sl_ep *ep, int host_ifindex)
+{
+	int err = sl_dp_endpoint_del(dp, ep->addr);
+
+	if (host_ifindex > 0) {
+		int e2 = sl_dp_iface_del(dp, host_ifindex);
+
+		if (!err)
+			err = e2;
+	}
+	return err;
+}
+
+/* Inside the container: address, neighbour for the gateway, routes. */
+static int ep_plumb_container(struct sl_nl *cnl, const struct sl_network *net,
+			      const struct sl_ep *ep, const __u8 host_mac[6])
+{
+	struct sl_link_info li, lo;
+	int err;
+
+	err = sl_nl_link_get(cnl, ep->ifname, &li);
+	if (err)
+		return err;
+	if (!sl_nl_link_get(cnl, "lo", &lo) && !lo.up)
+		sl_nl_link_set_up(cnl, lo.ifindex);
+	if ((err = sl_nl_addr_add(cnl, li.ifindex, ep->addr, net->subnet.prefixlen, true)) ||
+	    (err = sl_nl_link_set_up(cnl, li.ifindex)) ||
+	    (err = sl_nl_neigh_add(cnl, li.ifindex, net->gateway, host_mac)) ||
+	    (err = sl_nl_route_add(cnl, net->subnet.addr, net->subnet.prefixlen, net->gateway,
+				   li.ifindex)))
+		return err;
+	/* The first network a container joins gives it its default route. */
+	if (!net->internal) {
+		err = sl_nl_route_add(cnl, 0, 0, net->gateway, li.ifindex);
+		if (err == -EEXIST) {
+			sl_err_clear();
+			err = 0;
+		}
+	}
+	return err;
+}
+
+/* On the host: the gateway address, the route and neighbour for the container. */
+static int ep_plumb_host(struct sl_nl *host, const struct sl_network *net, const struct sl_ep *ep,
+			 int ifindex, const __u8 container_mac[6])
+{
+	int err;
+
+	if ((err = sl_nl_addr_add(host, ifindex, net->gateway, 32, true)) ||
+	    (err = sl_nl_link_set_up(host, ifindex)) ||
+	    (err = sl_nl_neigh_add(host, ifindex, ep->addr, container_mac)) ||
+	    (err = sl_nl_route_add(host, ep->addr, 32, 0, ifindex)))
+		return err;
+	return 0;
+}
+
+int ep_plumb(const struct sl_instance *inst, struct sl_nl *host, const struct sl_dp *dp,
+	     const struct sl_network *net, const struct sl_ep *ep, int netns_fd)
+{
+	__u8 cmac[6], hmac[6];
+	char alias[256];
+	struct sl_veth_spec spec = {
+		.name = ep->host_ifname,
+		.mac = hmac,
+		.alias = alias,
+		.peer_name = ep->ifname,
+		.peer_mac = cmac,
+		.peer_netns_fd = netns_fd,
+	};
+	struct sl_link_info li = {0};
+	struct sl_nl *cnl = NULL;
+	int err;
+
+	ep_macs(ep->addr, cmac, hmac);
+	ep_alias(inst, ep, alias, sizeof(alias));
+
+	err = sl_nl_veth_create(host, &spec);
+	if (err)
+		return err;
+	err = sl_nl_link_get(host, ep->host_ifname, &li);
+	if (err)
+		goto undo;
+	err = sl_nl_open_netns(netns_fd, &cnl);
+	if (err)
+		goto undo;
+	if ((err = ep_plumb_container(cnl, net, ep, hmac)) ||
+	    (err = ep_plumb_host(host, net, ep, li.ifindex, cmac)) ||
+	    (err = sl_dp_attach_tc_ingress(li.ifindex, ep->host_ifname, dp->prog_ep)) ||
+	    (err = ep_maps_put(dp, net, ep, li.ifindex)))
+		goto undo;
+	sl_nl_close(cnl);
+	return 0;
+undo:
+	/* Deleting the host end removes the peer, its addresses and routes too. */
+	sl_nl_close(cnl);
+	ep_maps_del(dp, ep, li.ifindex);
+	if (sl_nl_link_get(host, ep->host_ifname, &li) == 0)
+		sl_nl_link_del(host, li.ifindex);
+	return err;
+}
+
+int ep_refresh(struct sl_nl *host, const struct sl_dp *dp, const struct sl_network *net,
+	       const struct sl_ep *ep)
+{
+	struct sl_link_info li;
+	int err;
+
+	err = sl_nl_link_get(host, ep->host_ifname, &li);
+	if (err)
+		return err;
+	err = sl_dp_attach_tc_ingress(li.ifindex, ep->host_ifname, dp->prog_ep);
+	if (!err)
+		err = ep_maps_put(dp, net, ep, li.ifindex);
+	return err;
+}
+
+int ep_unplumb(struct sl_nl *host, const struct sl_dp *dp, const struct sl_ep *ep)
+{
+	struct sl_link_info li;
+	int ifindex = 0, err;
+
+	if (sl_nl_link_get(host, ep->host_ifname, &li) == 0)
+		ifindex = li.ifindex;
+	else
+		sl_err_clear();
+	if (dp)
+		ep_maps_del(dp, ep, ifindex);
+	if (!ifindex)
+		return 0;
+	err = sl_nl_link_del(host, ifindex);
+	if (err == -ENODEV) {
+		sl_err_clear();
+		err = 0;
+	}
+	return err;
+}
+
+struct reconcile_ctx {
+	const struct sl_instance *inst;
+	const struct sl_state *st;
+	int orphans[256];
+	int n_orphans;
+	int *owned; /* ifindexes of the links that endpoints of st own */
+	unsigned int n_owned;
+};
+
+static bool state_has_host_ifname(const struct sl_state *st, const char *name)
+{
+	for (unsigned int i = 0; i < st->n_endpoints; i++)
+		if (!strcmp(st->endpoints[i].host_ifname, name))
+			return true;
+	return false;
+}
+
+static int find_orphan_link(const struct sl_link_info *li, void *arg)
+{
+	struct reconcile_ctx *rc = arg;
+	char prefix[64];
+
+	snprintf(prefix, sizeof(prefix), EP_ALIAS_PREFIX "%s:", rc->inst->name);
+	if (strncmp(li->alias, prefix, strlen(prefix)) != 0)
+		return 0;
+	if (state_has_host_ifname(rc->st, li->name)) {
+		if (rc->n_owned < rc->st->n_endpoints)
+			rc->owned[rc->n_owned++] = li->ifindex;
+		return 0;
+	}
+	if (rc->n_orphans < (int)(sizeof(rc->orphans) / sizeof(rc->orphans[0])))
+		rc->orphans[rc->n_orphans++] = li->ifindex;
+	return 0;
+}
+
+/* Delete map entries whose key fails keep(); returns how many. */
+static int prune_map(int fd, size_t key_size, bool (*keep)(const void *key, void *arg), void *arg)
+{
+	char key[64], next[64];
+	void *prev = NULL;
+	int removed = 0;
+
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		memcpy(key, next, key_size);
+		if (!keep(key, arg)) {
+			if (bpf_map_delete_elem(fd, key) == 0) {
+				removed++;
+				/* Restart: the deleted key can no longer anchor the walk. */
+				prev = NULL;
+				continue;
+			}
+		}
+		prev = key;
+	}
+	return removed;
+}
+
+static bool keep_endpoint(const void *key, void *arg)
+{
+	const struct sl_endpoint_key *k = key;
+	const struct sl_state *st = arg;
+
+	for (unsigned int i = 0; i < st->n_endpoints; i++)
+		if (st->endpoints[i].addr == k->addr)
+			return true;
+	return false;
+}
+
+static bool keep_iface(const void *key, void *arg)
+{
+	const struct sl_iface_key *k = key;
+	const struct reconcile_ctx *rc = arg;
+
+	for (unsigned int i = 0; i < rc->n_owned; i++)
+		if (rc->owned[i] == (int)k->ifindex)
+			return true;
+	return false;
+}
+
+static bool keep_subnet(const void *key, void *arg)
+{
+	const struct sl_subnet_key *k = key;
+	const struct sl_state *st = arg;
+
+	for (unsigned int i = 0; i < st->n_networks; i++)
+		if (st->networks[i].subnet.addr == k->addr &&
+		    st->networks[i].subnet.prefixlen == k->prefixlen)
+			return true;
+	return false;
+}
+
+int ep_reconcile(const struct sl_instance *inst, struct sl_nl *host, const struct sl_dp *dp,
+		 const struct sl_state *st)
+{
+	struct reconcile_ctx rc = {.inst = inst, .st = st};
+	int removed = 0, err;
+
+	rc.owned = calloc(st->n_endpoints + 1, sizeof(*rc.owned));
+	if (!rc.owned)
+		return -ENOMEM;
+	err = sl_nl_link_foreach(host, find_orphan_link, &rc);
+	if (err < 0) {
+		free(rc.owned);
+		return err;
+	}
+	for (int i = 0; i < rc.n_orphans; i++) {
+		sl_dp_detach_tc_ingress(rc.orphans[i]);
+		if (sl_nl_link_del(host, rc.orphans[i]) == 0)
+			removed++;
+		sl_err_clear();
+	}
+	if (dp) {
+		removed += prune_map(dp->map_endpoints, sizeof(struct sl_endpoint_key),
+				     keep_endpoint, (void *)st);
+		removed += prune_map(dp->map_ifaces, sizeof(struct sl_iface_key), keep_iface, &rc);
+		removed += prune_map(dp->map_subnets, sizeof(struct sl_subnet_key), keep_subnet,
+				     (void *)st);
+	}
+	free(rc.owned);
+	if (removed)
+		sl_info("removed %d object(s) left behind by an interrupted run\n", removed);
+	return removed;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * datapath.h - load, pin, attach and program the BPF datapath.
+ *
+ * Layout under the instance's pin dir:
+ *   sl_endpoints sl_ifaces sl_subnets sl_stats   maps, pinned by name by libbpf
+ *   progs/sl_ep_ingress                          the endpoint tc program
+ * Loading again reuses the pinned maps (their contents survive an upgrade)
+ * and atomically replaces the pinned program.
+ */
+#ifndef SL_DATAPATH_H
+#define SL_DATAPATH_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "instance.h"
+#include "sluice_abi.h"
+
+/* Open handles on a live instance's pinned objects. */
+struct sl_dp {
+	int prog_ep;     /* sl_ep_ingress */
+	int map_endpoints;
+	int map_ifaces;
+	int map_subnets;
+	int map_stats;
+};
+
+/* Load the programs (reusing pinned maps) and pin them. Idempotent. */
+int sl_dp_load(const struct sl_instance *inst);
+/* true when the instance's programs are pinned (the instance is up). */
+bool sl_dp_is_up(const struct sl_instance *inst);
+/* Open every pinned object; -ENOENT with a "run 'sluice up'" message when not up. */
+int sl_dp_open(const struct sl_instance *inst, struct sl_dp *dp);
+void sl_dp_close(struct sl_dp *dp);
+/* Remove every pin of the instance (programs stay attached until detached). */
+int sl_dp_unpin(const struct sl_instance *inst);
+
+/* tc clsact ingress, direct action; replaces what sluice attached before. */
+int sl_dp_attach_tc_ingress(int ifindex, const char *ifname, int prog_fd);
+/* Remove sluice's ingress filter from ifindex; a vanished link is fine. */
+int sl_dp_detach_tc_ingress(int ifindex);
+
+int sl_dp_endpoint_put(const struct sl_dp *dp, __be32 addr, const struct sl_endpoint *ep);
+int sl_dp_endpoint_del(const struct sl_dp *dp, __be32 addr);
+int sl_dp_iface_put(const struct sl_dp *dp, __u32 ifindex, const struct sl_iface *ifc);
+int sl_dp_iface_del(const struct sl_dp *dp, __u32 ifindex);
+int sl_dp_subnet_put(const struct sl_dp *dp, __be32 addr, unsigned int prefixlen,
+		     const struct sl_subnet *sn);
+int sl_dp_subnet_del(const struct sl_dp *dp, __be32 addr, unsigned int prefixlen);
+
+/* Sum the per-CPU counters into out[SL_CTR_MAX]. */
+int sl_dp_stats_read(const struct sl_dp *dp, struct sl_counter *out);
+
+#endif /* SL_DATAPATH_H */
