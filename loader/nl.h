@@ -36,7 +36,7 @@ int sl_netns_open_pid(int pid, __u64 *dev, __u64 *ino);
 struct sl_link_info {
 	int ifindex;
 	char name[16];
-	char alias[128]; /* IFLA_IFALIAS, "" when unset */
+	char alias[256]; /* IFLA_IFALIAS (kernel max IFALIASZ - 1 bytes), "" when unset */
 	__u8 mac[6];
 	unsigned int mtu;
 	bool up;

@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int sl_t_passed, sl_t_failed, sl_t_skipped, sl_t_cur_failed;
+static int sl_t_passed, sl_t_failed, sl_t_cur_failed;
 static const char *sl_t_cur;
 
 #define SL_TEST(name) static void test_##name(void)
