@@ -241,7 +241,7 @@ SL_TEST(veth_create_errors)
 {
 	struct sl_veth_spec s = spec("sl1234", "eth1");
 	struct sl_link_info info;
-	char long_alias[129];
+	char long_alias[257];
 
 	memset(long_alias, 'a', sizeof(long_alias) - 1);
 	long_alias[sizeof(long_alias) - 1] = '\0';
@@ -269,7 +269,7 @@ SL_TEST(veth_create_errors)
 	sl_err_clear();
 	s = spec("sl1236", "eth1");
 	s.alias = long_alias;
-	SL_ASSERT_EQ(sl_nl_veth_create(host_nl, &s), -EINVAL, "alias over 127 bytes is EINVAL");
+	SL_ASSERT_EQ(sl_nl_veth_create(host_nl, &s), -EINVAL, "alias over 255 bytes is EINVAL");
 	SL_ASSERT(msg_has("alias"), "message names the alias");
 
 	sl_err_clear();
