@@ -635,6 +635,13 @@ static int network_connect(struct ctl *c, int argc, char **argv)
 			      ep.container, ep.network);
 		goto out;
 	}
+	if (a.netns && (strlen(a.netns) >= SL_NETNS_MAX || a.netns[0] != '/' || strchr(a.netns, ' '))) {
+		err = sl_errf(-EINVAL,
+			      "--netns '%s': give an absolute path without spaces, shorter than %d "
+			      "characters (e.g. /run/netns/NAME)",
+			      a.netns, SL_NETNS_MAX);
+		goto out;
+	}
 	if (a.netns) {
 		nsfd = sl_netns_open_path(a.netns, &ep.nsdev, &ep.nsino);
 		snprintf(ep.netns, sizeof(ep.netns), "%s", a.netns);

@@ -11,12 +11,12 @@
 #include <stddef.h>
 #include <linux/types.h>
 
-#define SL_IP4_STRLEN   16 /* "255.255.255.255" + NUL */
-#define SL_CIDR_STRLEN  19 /* "255.255.255.255/32" + NUL */
+#define SL_IP4_STRLEN  16 /* "255.255.255.255" + NUL */
+#define SL_CIDR_STRLEN 19 /* "255.255.255.255/32" + NUL */
 
 struct sl_cidr {
-	__be32 addr;      /* network address, host bits zero, network order */
-	__u8 prefixlen;   /* 0..32 */
+	__be32 addr;	/* network address, host bits zero, network order */
+	__u8 prefixlen; /* 0..32 */
 };
 
 /*

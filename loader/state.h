@@ -26,13 +26,14 @@
 
 #include "addr.h"
 
-#define SL_NAME_MAX    64  /* including NUL */
-#define SL_IFNAME_MAX  16  /* IFNAMSIZ, including NUL */
-#define SL_MAX_ALIASES 8
+#define SL_NAME_MAX	       64 /* including NUL */
+#define SL_IFNAME_MAX	       16 /* IFNAMSIZ, including NUL */
+#define SL_MAX_ALIASES	       8
+#define SL_NETNS_MAX	       256 /* netns path, including NUL */
 #define SL_STATE_MAX_NETWORKS  4096
 #define SL_STATE_MAX_ENDPOINTS 65536
 #define SL_STATE_MAX_UPLINKS   16
-#define SL_STATE_LINE_MAX      8192       /* longest record line, without '\n' */
+#define SL_STATE_LINE_MAX      8192	  /* longest record line, without '\n' */
 #define SL_STATE_FILE_MAX      (64 << 20) /* bytes; larger is not a state file */
 
 struct sl_network {
@@ -47,11 +48,11 @@ struct sl_ep {
 	char network[SL_NAME_MAX];
 	char container[SL_NAME_MAX];
 	__be32 addr;
-	__u8 mac[6];                      /* container side */
-	char ifname[SL_IFNAME_MAX];       /* inside the container, e.g. eth0 */
-	char host_ifname[SL_IFNAME_MAX];  /* host side veth */
-	char netns[PATH_MAX];             /* /run/netns/NAME or /proc/PID/ns/net */
-	__u64 nsdev, nsino;               /* identity of that netns when connected; 0 = unknown */
+	__u8 mac[6];			 /* container side */
+	char ifname[SL_IFNAME_MAX];	 /* inside the container, e.g. eth0 */
+	char host_ifname[SL_IFNAME_MAX]; /* host side veth */
+	char netns[SL_NETNS_MAX];	 /* /run/netns/NAME or /proc/PID/ns/net */
+	__u64 nsdev, nsino;		 /* identity of that netns when connected; 0 = unknown */
 	unsigned int n_aliases;
 	char aliases[SL_MAX_ALIASES][SL_NAME_MAX];
 };
