@@ -1,37 +1,49 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * sl_endpoint.bpf.c - tc ingress on the host side of every endpoint veth:
- * what a container sends. Same-network traffic is redirected straight into
- * the destination container, other networks are isolated, the rest goes to
- * the host stack untouched.
+ * what a container sends. Replies of published-port flows are reverse-NATed
+ * out of the uplink they came from; same-network traffic is redirected
+ * straight into the destination container; other networks are isolated; the
+ * rest goes to the host stack untouched.
  */
-#include "vmlinux.h"
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_endian.h>
-
-#include "sluice_abi.h"
-#include "lib/compat.h"
-#include "lib/ctx.h"
-#include "lib/parse.h"
-#include "lib/maps.h"
-#include "lib/stats.h"
-#include "lib/redirect.h"
-#include "lib/local_fwd.h"
-
-const volatile __u32 sl_abi_version = SLUICE_ABI_VERSION;
+#include "common.h"
+#include "lib/nat_tc.h"
+#include "lib/nat_fwd_tc.h"
 
 SEC("tc")
 int sl_ep_ingress(struct __sk_buff *skb)
 {
+	struct sl_iface_key ikey = {.ifindex = skb->ifindex};
 	struct sl_endpoint *dst = NULL;
-	struct sl_pkt pkt;
+	struct sl_nat_target t;
+	struct sl_iface *src;
 	enum sl_ctr verdict;
+	struct sl_flow f;
+	struct sl_pkt pkt;
 
 	sl_pkt_from_skb(&pkt, skb);
-	verdict = sl_local_decide(&pkt, &dst);
+	src = bpf_map_lookup_elem(&sl_ifaces, &ikey);
+	if (!src)
+		verdict = SL_CTR_PASS_NO_IFACE;
+	else
+		switch (sl_parse_flow(&pkt, &f)) {
+		case SL_PARSE_NOT_IPV4:
+			verdict = SL_CTR_PASS_NOT_IP;
+			break;
+		case SL_PARSE_MALFORMED:
+			verdict = SL_CTR_DROP_MALFORMED;
+			break;
+		default:
+			if (f.saddr != src->addr)
+				verdict = SL_CTR_DROP_SPOOFED;
+			else if ((verdict = sl_reply_decide(&pkt, &f, &t)) == SL_CTR_MAX)
+				verdict = sl_local_decide(src, &f, &dst);
+		}
 	sl_count(verdict, &pkt);
 
 	switch (verdict) {
+	case SL_CTR_NAT_REPLY:
+		return sl_tc_nat_forward(skb, &f, &t, true);
 	case SL_CTR_FWD_LOCAL:
 		if (!dst)
 			return TC_ACT_SHOT;

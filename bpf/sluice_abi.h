@@ -26,12 +26,20 @@
 #define SL_MAP_IFACES    "sl_ifaces"
 #define SL_MAP_SUBNETS   "sl_subnets"
 #define SL_MAP_STATS     "sl_stats"
+#define SL_MAP_SVC       "sl_svc"
+#define SL_MAP_ALLOW     "sl_allow"
+#define SL_MAP_CT        "sl_ct"
+#define SL_MAP_SVC_STATS "sl_svc_stats"
 
 /* Program names, as pinned under <pin dir>/progs/. */
 #define SL_PROG_ENDPOINT "sl_ep_ingress"
+#define SL_PROG_UPLINK   "sl_up_ingress"
 
 #define SL_MAX_ENDPOINTS 65536
 #define SL_MAX_NETWORKS  4096
+#define SL_MAX_SVC       65536  /* published host ports (address, port, protocol) */
+#define SL_MAX_ALLOW     16384  /* --allow CIDRs over all mappings */
+#define SL_CT_MAX        262144 /* conntrack entries: two per flow */
 
 /*
  * sl_endpoints: one entry per container address, keyed by that address.
@@ -83,6 +91,96 @@ struct sl_subnet {
 #define SL_NET_F_INTERNAL (1U << 0) /* no traffic to or from outside the network */
 
 /*
+ * sl_svc: published ports, keyed by the host side. A mapping bound to every
+ * host address (0.0.0.0) has addr 0; the datapath tries the exact address
+ * first, then 0.
+ */
+struct sl_svc_key {
+	__be32 addr;  /* host address, network order; 0 = every address of the host */
+	__be16 port;  /* host port, network order */
+	__u8 proto;   /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad;     /* zero */
+};
+
+struct sl_svc {
+	__be32 backend_addr; /* container address, network order */
+	__be16 backend_port; /* container port, network order */
+	__u16 flags;         /* SL_SVC_F_*, host order */
+	__u32 id;            /* mapping id 1..SL_MAX_SVC-1: sl_svc_stats index, sl_allow key */
+};
+
+#define SL_SVC_F_ALLOWLIST (1U << 0) /* only sources in sl_allow for this id may connect */
+
+/*
+ * sl_allow: LPM trie of the source networks a mapping admits (--allow).
+ * prefixlen counts the id's 32 bits plus the CIDR's prefix length.
+ */
+struct sl_allow_key {
+	__u32 prefixlen; /* 32 + CIDR prefix length, host order */
+	__be32 id;       /* mapping id, network order (LPM matches bytes from the left) */
+	__be32 addr;     /* source network address, network order */
+};
+
+/*
+ * sl_ct: connection tracking for published ports, an LRU hash with two
+ * entries per flow:
+ *   ORIG   client -> host address:port (as it arrives on the uplink);
+ *          nat_addr/nat_port = the container address:port to DNAT to.
+ *   REPLY  container address:port -> client (as it leaves the container);
+ *          nat_addr/nat_port = the host address:port to SNAT back to,
+ *          ifindex/peer_mac/host_mac = where and how to send it out.
+ * Each entry's key can be rebuilt from the other's (see bpf/lib/ct.h).
+ */
+struct sl_ct_key {
+	__be32 saddr;  /* network order */
+	__be32 daddr;  /* network order */
+	__be16 sport;  /* network order */
+	__be16 dport;  /* network order */
+	__u8 proto;    /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 dir;      /* SL_CT_DIR_* */
+	__u16 pad;     /* zero */
+};
+
+#define SL_CT_DIR_ORIG  0
+#define SL_CT_DIR_REPLY 1
+
+struct sl_ct {
+	__u64 last_seen;   /* bpf_ktime_get_ns() of the latest packet of this direction, ns */
+	__be32 nat_addr;   /* network order, see above */
+	__be16 nat_port;   /* network order */
+	__u8 state;        /* SL_CT_STATE_*, kept equal in both entries */
+	__u8 pad0;         /* zero */
+	__u32 svc_id;      /* mapping that created the flow, host order */
+	__u32 ifindex;     /* REPLY: uplink ifindex, host order; ORIG: 0 */
+	__u8 peer_mac[6];  /* REPLY: L2 next hop towards the client */
+	__u8 host_mac[6];  /* REPLY: the uplink's own MAC */
+	__u32 pad1;        /* zero */
+};
+
+/* TCP and UDP flow states; the timeouts below apply per state. */
+enum sl_ct_state {
+	SL_CT_STATE_NEW = 0,         /* TCP SYN or first UDP datagram, no reply yet */
+	SL_CT_STATE_ESTABLISHED = 1, /* a reply was seen */
+	SL_CT_STATE_CLOSING = 2,     /* TCP FIN seen in either direction */
+	SL_CT_STATE_CLOSED = 3,      /* TCP RST seen */
+};
+
+/* Default timeouts in seconds (tunable per load through const volatile globals). */
+#define SL_CT_TIMEOUT_TCP_NEW         60
+#define SL_CT_TIMEOUT_TCP_ESTABLISHED 432000 /* 5 days, as netfilter */
+#define SL_CT_TIMEOUT_TCP_CLOSING     120
+#define SL_CT_TIMEOUT_TCP_CLOSED      10
+#define SL_CT_TIMEOUT_UDP_NEW         30
+#define SL_CT_TIMEOUT_UDP_ESTABLISHED 180
+
+/* sl_svc_stats: per-CPU array indexed by mapping id. */
+struct sl_svc_counter {
+	__u64 packets; /* both directions */
+	__u64 bytes;   /* both directions, L2 length */
+	__u64 flows;   /* flows created */
+};
+
+/*
  * sl_stats: per-CPU array indexed by enum sl_ctr. Each slot counts packets
  * and bytes (L2 length as seen by the program).
  */
@@ -101,6 +199,16 @@ enum sl_ctr {
 	SL_CTR_DROP_SPOOFED = 6, /* source address is not the sending endpoint's */
 	SL_CTR_DROP_MALFORMED = 7,   /* truncated or invalid IPv4 header */
 	SL_CTR_DROP_INTERNAL = 8,    /* leaving an --internal network */
+	SL_CTR_NAT_NEW = 9,          /* uplink: first packet of a flow, DNATed to a container */
+	SL_CTR_NAT_FWD = 10,         /* uplink: packet of a tracked flow, DNATed */
+	SL_CTR_NAT_REPLY = 11,       /* endpoint: reply reverse-NATed out of the uplink */
+	SL_CTR_UPLINK_PASS = 12,     /* uplink: not for a published port, host stack */
+	SL_CTR_PASS_NO_FLOW = 13,    /* uplink: TCP without SYN for an unknown flow, host stack */
+	SL_CTR_DROP_NOT_ALLOWED = 14,/* uplink: source not in the mapping's --allow list */
+	SL_CTR_DROP_FRAGMENT = 15,   /* uplink: first fragment of a datagram to a published port */
+	SL_CTR_DROP_TTL = 16,        /* uplink: TTL too low to be forwarded */
+	SL_CTR_DROP_NO_BACKEND = 17, /* uplink: mapping whose container is not connected */
+	SL_CTR_CT_EXPIRED = 18,      /* conntrack entries removed on timeout (ORIG+REPLY) */
 	SL_CTR_MAX
 };
 
@@ -109,6 +217,9 @@ enum sl_ctr {
 	{                                                                                          \
 		"fwd_local", "pass_host", "pass_not_ip", "pass_no_iface", "drop_isolated",         \
 			"drop_no_endpoint", "drop_spoofed", "drop_malformed", "drop_internal",     \
+			"nat_new", "nat_fwd", "nat_reply", "uplink_pass", "pass_no_flow",          \
+			"drop_not_allowed", "drop_fragment", "drop_ttl", "drop_no_backend",        \
+			"ct_expired",                                                              \
 	}
 
 #ifndef __cplusplus
@@ -120,6 +231,13 @@ _Static_assert(sizeof(struct sl_iface) == 16, "sl_iface layout");
 _Static_assert(sizeof(struct sl_subnet_key) == 8, "sl_subnet_key layout");
 _Static_assert(sizeof(struct sl_subnet) == 8, "sl_subnet layout");
 _Static_assert(sizeof(struct sl_counter) == 16, "sl_counter layout");
+_Static_assert(sizeof(struct sl_svc_key) == 8, "sl_svc_key layout");
+_Static_assert(sizeof(struct sl_svc) == 12, "sl_svc layout");
+_Static_assert(sizeof(struct sl_allow_key) == 12, "sl_allow_key layout");
+_Static_assert(sizeof(struct sl_ct_key) == 16, "sl_ct_key layout");
+_Static_assert(sizeof(struct sl_ct) == 40, "sl_ct layout");
+_Static_assert(__builtin_offsetof(struct sl_ct, peer_mac) == 24, "sl_ct layout");
+_Static_assert(sizeof(struct sl_svc_counter) == 24, "sl_svc_counter layout");
 #endif
 
 #endif /* SLUICE_ABI_H */

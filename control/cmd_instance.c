@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include "ctl.h"
 #include "datapath.h"
@@ -13,6 +14,7 @@
 #include "log.h"
 #include "nl.h"
 #include "out.h"
+#include "ports.h"
 
 static void usage_up(void)
 {
@@ -68,6 +70,56 @@ static int up_opt(int opt, const char *arg, void *ctx)
 		a->uplinks[a->n_uplinks++] = arg;
 	}
 	return 0;
+}
+
+static bool stale_svc(const void *key, const void *value, void *arg)
+{
+	const struct sl_svc_key *k = key;
+	const struct sl_state *st = arg;
+
+	(void)value;
+	for (unsigned int i = 0; i < st->n_ports; i++)
+		if (st->ports[i].host_addr == k->addr && htons(st->ports[i].host_port) == k->port &&
+		    st->ports[i].proto == k->proto)
+			return false;
+	return true;
+}
+
+/*
+ * Install every mapping of the state (their endpoints were just restored)
+ * and remove mappings the state no longer has. A mapping whose endpoint is
+ * gone is dropped from the state with a warning.
+ */
+static int restore_ports(const struct sl_dp *dp, struct sl_state *st)
+{
+	for (unsigned int i = 0; i < st->n_ports;) {
+		if (port_apply(dp, st, &st->ports[i]) == 0) {
+			i++;
+			continue;
+		}
+		sl_warn("warning: %s\n", sl_err_msg());
+		sl_err_clear();
+		sl_state_del_port(st, i);
+	}
+	sl_dp_map_delete_if(dp->map_svc, sizeof(struct sl_svc_key), 0, stale_svc, st);
+	return 0;
+}
+
+static bool uplink_listed(const struct up_args *a, const char *name)
+{
+	for (unsigned int i = 0; i < a->n_uplinks; i++)
+		if (!strcmp(a->uplinks[i], name))
+			return true;
+	return false;
+}
+
+static void detach_uplink(struct sl_nl *host, const char *name)
+{
+	struct sl_link_info li;
+
+	if (sl_nl_link_get(host, name, &li) == 0)
+		sl_dp_detach_tc_ingress(li.ifindex);
+	sl_err_clear();
 }
 
 /* Bring back one endpoint after a reload or a `down`; false when it is gone for good. */
@@ -165,10 +217,26 @@ int cmd_up(struct ctl *c, int argc, char **argv)
 			sl_state_del_endpoint(&st, i);
 	}
 	ep_reconcile(&c->inst, host, &dp, &st);
+	if ((err = restore_ports(&dp, &st)))
+		goto out;
 	if (a.n_uplinks) {
+		/* The new list replaces the old one: detach from uplinks no longer named. */
+		for (unsigned int i = 0; i < st.n_uplinks; i++)
+			if (!uplink_listed(&a, st.uplinks[i]))
+				detach_uplink(host, st.uplinks[i]);
 		st.n_uplinks = a.n_uplinks;
 		for (unsigned int i = 0; i < a.n_uplinks; i++)
 			snprintf(st.uplinks[i], SL_IFNAME_MAX, "%s", a.uplinks[i]);
+	}
+	for (unsigned int i = 0; i < st.n_uplinks; i++) {
+		if (sl_nl_link_get(host, st.uplinks[i], &li)) {
+			sl_warn("warning: uplink %s is gone: published ports are not served on it\n",
+				st.uplinks[i]);
+			sl_err_clear();
+			continue;
+		}
+		if ((err = sl_dp_attach_tc_ingress(li.ifindex, li.name, dp.prog_uplink)))
+			goto out;
 	}
 	if ((err = ctl_commit(c, &st)))
 		goto out;
@@ -227,6 +295,8 @@ int cmd_down(struct ctl *c, int argc, char **argv)
 			removed++;
 		sl_err_clear();
 	}
+	for (unsigned int i = 0; i < st.n_uplinks; i++)
+		detach_uplink(host, st.uplinks[i]);
 	/* Leftovers of killed runs go too: nothing of this instance stays attached. */
 	{
 		struct sl_state none;

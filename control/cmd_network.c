@@ -20,6 +20,7 @@
 #include "log.h"
 #include "nl.h"
 #include "out.h"
+#include "ports.h"
 
 static void usage_network(void)
 {
@@ -727,9 +728,10 @@ static int network_disconnect(struct ctl *c, int argc, char **argv)
 	struct sl_nl *host = NULL;
 	struct sl_dp dp = {0};
 	struct sl_ep *ep, copy;
+	struct sl_port *ports = NULL;
 	struct sl_state st;
 	bool up = false;
-	int first, err;
+	int first, err, n_ports = 0;
 
 	first = parse_opts(argc, argv, opts, no_opt, NULL);
 	if (first < 0)
@@ -753,6 +755,12 @@ static int network_disconnect(struct ctl *c, int argc, char **argv)
 	}
 	copy = *ep;
 	sl_state_del_endpoint(&st, ep - st.endpoints);
+	/* Its published ports go with it, as Docker's go with a stopped container. */
+	n_ports = ports_take_endpoint(&st, copy.network, copy.container, &ports);
+	if (n_ports < 0) {
+		err = sl_errf(n_ports, "out of memory");
+		goto out;
+	}
 	/* State first: if we die below, the next run removes the orphaned veth. */
 	if ((err = ctl_commit(c, &st)))
 		goto out;
@@ -760,14 +768,20 @@ static int network_disconnect(struct ctl *c, int argc, char **argv)
 		goto out;
 	if ((err = sl_nl_open(&host)))
 		goto out;
+	if (up)
+		ports_unapply_all(&dp, ports, n_ports);
 	err = ep_unplumb(host, up ? &dp : NULL, &copy);
 	if (err)
 		goto out;
 	out_obj_open(NULL);
 	out_str("container", "%s", copy.container);
-	out_str("network", " disconnected from %s\n", copy.network);
+	out_str("network", " disconnected from %s", copy.network);
+	out_u64("ports_unpublished", n_ports ? " (%llu published port(s) removed)" : NULL,
+		n_ports);
+	out_text("\n");
 	out_obj_close();
 out:
+	free(ports);
 	sl_nl_close(host);
 	if (up)
 		sl_dp_close(&dp);

@@ -55,6 +55,7 @@ int cmd_down(struct ctl *c, int argc, char **argv);
 int cmd_status(struct ctl *c, int argc, char **argv);
 int cmd_stats(struct ctl *c, int argc, char **argv);
 int cmd_network(struct ctl *c, int argc, char **argv);
+int cmd_port(struct ctl *c, int argc, char **argv);
 int cmd_demo(struct ctl *c, int argc, char **argv);
 
 #endif /* SL_CTL_H */

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
-#include <bpf/bpf.h>
 
 #include "endpoint.h"
 #include "log.h"
@@ -243,60 +242,42 @@ static int find_orphan_link(const struct sl_link_info *li, void *arg)
 	return 0;
 }
 
-/* Delete map entries whose key fails keep(); returns how many. */
-static int prune_map(int fd, size_t key_size, bool (*keep)(const void *key, void *arg), void *arg)
-{
-	char key[64], next[64];
-	void *prev = NULL;
-	int removed = 0;
-
-	while (bpf_map_get_next_key(fd, prev, next) == 0) {
-		memcpy(key, next, key_size);
-		if (!keep(key, arg)) {
-			if (bpf_map_delete_elem(fd, key) == 0) {
-				removed++;
-				/* Restart: the deleted key can no longer anchor the walk. */
-				prev = NULL;
-				continue;
-			}
-		}
-		prev = key;
-	}
-	return removed;
-}
-
-static bool keep_endpoint(const void *key, void *arg)
+/* Map entries no longer backed by the state (what a killed run left). */
+static bool stale_endpoint(const void *key, const void *value, void *arg)
 {
 	const struct sl_endpoint_key *k = key;
 	const struct sl_state *st = arg;
 
+	(void)value;
 	for (unsigned int i = 0; i < st->n_endpoints; i++)
 		if (st->endpoints[i].addr == k->addr)
-			return true;
-	return false;
+			return false;
+	return true;
 }
 
-static bool keep_iface(const void *key, void *arg)
+static bool stale_iface(const void *key, const void *value, void *arg)
 {
 	const struct sl_iface_key *k = key;
 	const struct reconcile_ctx *rc = arg;
 
+	(void)value;
 	for (unsigned int i = 0; i < rc->n_owned; i++)
 		if (rc->owned[i] == (int)k->ifindex)
-			return true;
-	return false;
+			return false;
+	return true;
 }
 
-static bool keep_subnet(const void *key, void *arg)
+static bool stale_subnet(const void *key, const void *value, void *arg)
 {
 	const struct sl_subnet_key *k = key;
 	const struct sl_state *st = arg;
 
+	(void)value;
 	for (unsigned int i = 0; i < st->n_networks; i++)
 		if (st->networks[i].subnet.addr == k->addr &&
 		    st->networks[i].subnet.prefixlen == k->prefixlen)
-			return true;
-	return false;
+			return false;
+	return true;
 }
 
 int ep_reconcile(const struct sl_instance *inst, struct sl_nl *host, const struct sl_dp *dp,
@@ -320,11 +301,12 @@ int ep_reconcile(const struct sl_instance *inst, struct sl_nl *host, const struc
 		sl_err_clear();
 	}
 	if (dp) {
-		removed += prune_map(dp->map_endpoints, sizeof(struct sl_endpoint_key),
-				     keep_endpoint, (void *)st);
-		removed += prune_map(dp->map_ifaces, sizeof(struct sl_iface_key), keep_iface, &rc);
-		removed += prune_map(dp->map_subnets, sizeof(struct sl_subnet_key), keep_subnet,
-				     (void *)st);
+		removed += sl_dp_map_delete_if(dp->map_endpoints, sizeof(struct sl_endpoint_key), 0,
+						stale_endpoint, (void *)st);
+		removed += sl_dp_map_delete_if(dp->map_ifaces, sizeof(struct sl_iface_key), 0,
+						stale_iface, &rc);
+		removed += sl_dp_map_delete_if(dp->map_subnets, sizeof(struct sl_subnet_key), 0,
+						stale_subnet, (void *)st);
 	}
 	free(rc.owned);
 	if (removed)

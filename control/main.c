@@ -21,13 +21,14 @@ static void usage_main(void)
 	fprintf(stderr,
 		"Usage: sluice [OPTIONS] COMMAND [ARGS]\n"
 		"OPTIONS := { --instance NAME | -j | --json | -v | --verbose | -h | --help | --version }\n"
-		"COMMAND := { up | down | status | stats | network | demo }\n"
+		"COMMAND := { up | down | status | stats | network | port | demo }\n"
 		"\n"
 		"  up [--uplink IFACE]...          load the datapath, restore networks and endpoints\n"
 		"  down [--purge]                  remove endpoints and the datapath (--purge: and state)\n"
 		"  status                          instance, datapath and topology summary\n"
 		"  stats                           per-reason packet counters\n"
 		"  network { create | rm | ls | inspect | connect | disconnect } ...\n"
+		"  port { publish | unpublish | ls } ...   Docker's -p, served in eBPF\n"
 		"  demo                            the main job on a throwaway topology of namespaces\n"
 		"\n"
 		"The instance (default \"default\", env SLUICE_INSTANCE) selects the pin, state and\n"
@@ -115,6 +116,7 @@ static const struct ctl_cmd top_cmds[] = {
 	{"status", cmd_status},
 	{"stats", cmd_stats},
 	{"network", cmd_network},
+	{"port", cmd_port},
 	{"demo", cmd_demo},
 	{NULL, NULL},
 };

@@ -2,10 +2,12 @@
 /* datapath.c - skeleton loading, pinning, tc attachment and map updates. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/pkt_cls.h>
@@ -13,6 +15,7 @@
 #include "datapath.h"
 #include "log.h"
 #include "sl_endpoint.skel.h"
+#include "sl_uplink.skel.h"
 
 /* One handle and priority for every sluice tc filter, so re-attach replaces. */
 #define SL_TC_HANDLE 0x51
@@ -45,11 +48,51 @@ static int pin_replace(struct bpf_program *prog, const char *path)
 	return 0;
 }
 
+/*
+ * Open one embedded object (its maps reuse the pins under pin_root_path),
+ * load it and pin its program. The object is closed afterwards: the pins
+ * keep the maps and the program alive.
+ */
+static int load_object(const struct sl_instance *inst, const char *progs, const char *name,
+		       const void *elf, size_t elf_size, const char *prog_name)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = inst->pin_dir,
+		    .object_name = name);
+	struct bpf_program *prog;
+	struct bpf_object *obj;
+	char path[PATH_MAX];
+	int err;
+
+	obj = bpf_object__open_mem(elf, elf_size, &opts);
+	if (!obj)
+		return sl_errf(-errno, "open BPF object %s: %s", name, strerror(errno));
+	err = bpf_object__load(obj);
+	if (err) {
+		sl_errf(err,
+			"load BPF object %s: %s — run with -vvv for the verifier log; if a pinned "
+			"map is incompatible after an upgrade, run 'sluice down --purge'",
+			name, strerror(-err));
+		goto out;
+	}
+	prog = bpf_object__find_program_by_name(obj, prog_name);
+	if (!prog) {
+		err = sl_errf(-ENOENT, "BPF object %s has no program %s", name, prog_name);
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/%s", progs, prog_name);
+	err = pin_replace(prog, path);
+	if (err)
+		sl_errf(err, "pin program %s: %s", path, strerror(-err));
+out:
+	bpf_object__close(obj);
+	return err;
+}
+
 int sl_dp_load(const struct sl_instance *inst)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = inst->pin_dir);
-	char progs[SL_DIR_MAX + 8], path[PATH_MAX];
-	struct sl_endpoint_bpf *skel;
+	char progs[SL_DIR_MAX + 8];
+	const void *elf;
+	size_t size;
 	int err;
 
 	err = sl_mkdirs(inst->pin_dir, 0700);
@@ -60,24 +103,13 @@ int sl_dp_load(const struct sl_instance *inst)
 	if (err)
 		return sl_errf(err, "create %s: %s", progs, strerror(-err));
 
-	skel = sl_endpoint_bpf__open_opts(&opts);
-	if (!skel)
-		return sl_errf(-errno, "open BPF object sl_endpoint: %s", strerror(errno));
-	err = sl_endpoint_bpf__load(skel);
-	if (err) {
-		sl_errf(err,
-			"load BPF object sl_endpoint: %s — run with -vv for the verifier log; if "
-			"a pinned map is incompatible after an upgrade, run 'sluice down --purge'",
-			strerror(-err));
-		goto out;
-	}
-	snprintf(path, sizeof(path), "%s/%s", progs, SL_PROG_ENDPOINT);
-	err = pin_replace(skel->progs.sl_ep_ingress, path);
+	/* The endpoint object creates the shared maps; the uplink object reuses them. */
+	elf = sl_endpoint_bpf__elf_bytes(&size);
+	err = load_object(inst, progs, "sl_endpoint", elf, size, SL_PROG_ENDPOINT);
 	if (err)
-		sl_errf(err, "pin program %s: %s", path, strerror(-err));
-out:
-	sl_endpoint_bpf__destroy(skel);
-	return err;
+		return err;
+	elf = sl_uplink_bpf__elf_bytes(&size);
+	return load_object(inst, progs, "sl_uplink", elf, size, SL_PROG_UPLINK);
 }
 
 bool sl_dp_is_up(const struct sl_instance *inst)
@@ -107,14 +139,28 @@ static int open_pin(const struct sl_instance *inst, const char *rel, int *fd)
 
 int sl_dp_open(const struct sl_instance *inst, struct sl_dp *dp)
 {
-	int err;
+	static const struct {
+		const char *rel;
+		size_t off;
+	} pins[] = {
+		{"progs/" SL_PROG_ENDPOINT, offsetof(struct sl_dp, prog_ep)},
+		{"progs/" SL_PROG_UPLINK, offsetof(struct sl_dp, prog_uplink)},
+		{SL_MAP_ENDPOINTS, offsetof(struct sl_dp, map_endpoints)},
+		{SL_MAP_IFACES, offsetof(struct sl_dp, map_ifaces)},
+		{SL_MAP_SUBNETS, offsetof(struct sl_dp, map_subnets)},
+		{SL_MAP_STATS, offsetof(struct sl_dp, map_stats)},
+		{SL_MAP_SVC, offsetof(struct sl_dp, map_svc)},
+		{SL_MAP_ALLOW, offsetof(struct sl_dp, map_allow)},
+		{SL_MAP_CT, offsetof(struct sl_dp, map_ct)},
+		{SL_MAP_SVC_STATS, offsetof(struct sl_dp, map_svc_stats)},
+	};
+	int err = 0;
 
-	dp->prog_ep = dp->map_endpoints = dp->map_ifaces = dp->map_subnets = dp->map_stats = -1;
-	if ((err = open_pin(inst, "progs/" SL_PROG_ENDPOINT, &dp->prog_ep)) ||
-	    (err = open_pin(inst, SL_MAP_ENDPOINTS, &dp->map_endpoints)) ||
-	    (err = open_pin(inst, SL_MAP_IFACES, &dp->map_ifaces)) ||
-	    (err = open_pin(inst, SL_MAP_SUBNETS, &dp->map_subnets)) ||
-	    (err = open_pin(inst, SL_MAP_STATS, &dp->map_stats))) {
+	for (size_t i = 0; i < SL_DP_NFDS; i++)
+		sl_dp_fds(dp)[i] = -1;
+	for (size_t i = 0; i < sizeof(pins) / sizeof(pins[0]) && !err; i++)
+		err = open_pin(inst, pins[i].rel, (int *)((char *)dp + pins[i].off));
+	if (err) {
 		sl_dp_close(dp);
 		return err;
 	}
@@ -123,13 +169,12 @@ int sl_dp_open(const struct sl_instance *inst, struct sl_dp *dp)
 
 void sl_dp_close(struct sl_dp *dp)
 {
-	int *fds[] = {&dp->prog_ep, &dp->map_endpoints, &dp->map_ifaces, &dp->map_subnets,
-		      &dp->map_stats};
+	int *fds = sl_dp_fds(dp);
 
-	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
-		if (*fds[i] >= 0)
-			close(*fds[i]);
-		*fds[i] = -1;
+	for (size_t i = 0; i < SL_DP_NFDS; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
 	}
 }
 
@@ -251,4 +296,137 @@ int sl_dp_stats_read(const struct sl_dp *dp, struct sl_counter *out)
 	}
 	free(percpu);
 	return 0;
+}
+
+int sl_dp_svc_put(const struct sl_dp *dp, __be32 addr, __u16 port, __u8 proto,
+		  const struct sl_svc *svc)
+{
+	struct sl_svc_key key = {.addr = addr, .port = htons(port), .proto = proto};
+
+	return map_put(dp->map_svc, &key, svc, SL_MAP_SVC);
+}
+
+int sl_dp_svc_del(const struct sl_dp *dp, __be32 addr, __u16 port, __u8 proto)
+{
+	struct sl_svc_key key = {.addr = addr, .port = htons(port), .proto = proto};
+
+	return map_del(dp->map_svc, &key, SL_MAP_SVC);
+}
+
+static void allow_key(__u32 id, __be32 addr, unsigned int prefixlen, struct sl_allow_key *key)
+{
+	memset(key, 0, sizeof(*key));
+	key->prefixlen = 32 + prefixlen;
+	key->id = htonl(id);
+	key->addr = addr;
+}
+
+int sl_dp_allow_put(const struct sl_dp *dp, __u32 id, __be32 addr, unsigned int prefixlen)
+{
+	struct sl_allow_key key;
+	__u32 one = 1;
+
+	allow_key(id, addr, prefixlen, &key);
+	return map_put(dp->map_allow, &key, &one, SL_MAP_ALLOW);
+}
+
+int sl_dp_allow_del(const struct sl_dp *dp, __u32 id, __be32 addr, unsigned int prefixlen)
+{
+	struct sl_allow_key key;
+
+	allow_key(id, addr, prefixlen, &key);
+	return map_del(dp->map_allow, &key, SL_MAP_ALLOW);
+}
+
+int sl_dp_ct_count(const struct sl_dp *dp, unsigned int *entries)
+{
+	struct sl_ct_key key, next;
+	void *prev = NULL;
+
+	*entries = 0;
+	while (bpf_map_get_next_key(dp->map_ct, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		(*entries)++;
+	}
+	return 0;
+}
+
+int sl_dp_svc_stats_read(const struct sl_dp *dp, __u32 id, struct sl_svc_counter *out)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct sl_svc_counter *percpu;
+
+	memset(out, 0, sizeof(*out));
+	if (ncpu <= 0)
+		return sl_errf(ncpu ? ncpu : -EINVAL, "count possible CPUs: %s", strerror(-ncpu));
+	percpu = calloc(ncpu, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(dp->map_svc_stats, &id, percpu) < 0) {
+		int err = -errno;
+
+		free(percpu);
+		return sl_errf(err, "read map %s: %s", SL_MAP_SVC_STATS, strerror(-err));
+	}
+	for (int c = 0; c < ncpu; c++) {
+		out->packets += percpu[c].packets;
+		out->bytes += percpu[c].bytes;
+		out->flows += percpu[c].flows;
+	}
+	free(percpu);
+	return 0;
+}
+
+int sl_dp_svc_stats_reset(const struct sl_dp *dp, __u32 id)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct sl_svc_counter *zero;
+	int err = 0;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	zero = calloc(ncpu, sizeof(*zero));
+	if (!zero)
+		return -ENOMEM;
+	if (bpf_map_update_elem(dp->map_svc_stats, &id, zero, BPF_ANY) < 0)
+		err = sl_errf(-errno, "reset map %s[%u]: %s", SL_MAP_SVC_STATS, id,
+			      strerror(errno));
+	free(zero);
+	return err;
+}
+
+int sl_dp_map_delete_if(int fd, size_t key_size, size_t value_size,
+			bool (*del)(const void *key, const void *value, void *arg), void *arg)
+{
+	char *keys = NULL, key[64], value[256];
+	size_t n = 0, cap = 0;
+	void *prev = NULL;
+	int removed = 0;
+
+	if (key_size > sizeof(key) || value_size > sizeof(value))
+		return -EINVAL;
+	/* Collect first, delete after: deleting during the walk would restart it. */
+	while (bpf_map_get_next_key(fd, prev, key) == 0) {
+		prev = key;
+		if (value_size && bpf_map_lookup_elem(fd, key, value) < 0)
+			continue;
+		if (!del(key, value_size ? value : NULL, arg))
+			continue;
+		if (n == cap) {
+			char *grown = realloc(keys, (cap ? cap * 2 : 64) * key_size);
+
+			if (!grown) {
+				free(keys);
+				return -ENOMEM;
+			}
+			keys = grown;
+			cap = cap ? cap * 2 : 64;
+		}
+		memcpy(keys + n++ * key_size, key, key_size);
+	}
+	for (size_t i = 0; i < n; i++)
+		removed += bpf_map_delete_elem(fd, keys + i * key_size) == 0;
+	free(keys);
+	return removed;
 }

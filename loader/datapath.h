@@ -4,7 +4,9 @@
  *
  * Layout under the instance's pin dir:
  *   sl_endpoints sl_ifaces sl_subnets sl_stats   maps, pinned by name by libbpf
+ *   sl_svc sl_allow sl_ct sl_svc_stats           published ports
  *   progs/sl_ep_ingress                          the endpoint tc program
+ *   progs/sl_up_ingress                          the uplink tc program
  * Loading again reuses the pinned maps (their contents survive an upgrade)
  * and atomically replaces the pinned program.
  */
@@ -17,14 +19,25 @@
 #include "instance.h"
 #include "sluice_abi.h"
 
-/* Open handles on a live instance's pinned objects. */
+/* Open handles on a live instance's pinned objects (all ints: see sl_dp_fds). */
 struct sl_dp {
-	int prog_ep;     /* sl_ep_ingress */
+	int prog_ep;     /* sl_ep_ingress: endpoint veths */
+	int prog_uplink; /* sl_up_ingress: uplinks */
 	int map_endpoints;
 	int map_ifaces;
 	int map_subnets;
 	int map_stats;
+	int map_svc;
+	int map_allow;
+	int map_ct;
+	int map_svc_stats;
 };
+
+#define SL_DP_NFDS (sizeof(struct sl_dp) / sizeof(int))
+static inline int *sl_dp_fds(struct sl_dp *dp)
+{
+	return (int *)dp;
+}
 
 /* Load the programs (reusing pinned maps) and pin them. Idempotent. */
 int sl_dp_load(const struct sl_instance *inst);
@@ -48,6 +61,25 @@ int sl_dp_iface_del(const struct sl_dp *dp, __u32 ifindex);
 int sl_dp_subnet_put(const struct sl_dp *dp, __be32 addr, unsigned int prefixlen,
 		     const struct sl_subnet *sn);
 int sl_dp_subnet_del(const struct sl_dp *dp, __be32 addr, unsigned int prefixlen);
+
+/* Published ports: port in host order, addresses in network order. */
+int sl_dp_svc_put(const struct sl_dp *dp, __be32 addr, __u16 port, __u8 proto,
+		  const struct sl_svc *svc);
+int sl_dp_svc_del(const struct sl_dp *dp, __be32 addr, __u16 port, __u8 proto);
+int sl_dp_allow_put(const struct sl_dp *dp, __u32 id, __be32 addr, unsigned int prefixlen);
+int sl_dp_allow_del(const struct sl_dp *dp, __u32 id, __be32 addr, unsigned int prefixlen);
+/* Count the conntrack entries (a walk of the map). */
+int sl_dp_ct_count(const struct sl_dp *dp, unsigned int *entries);
+/* Per-mapping counters summed over CPUs; reset zeroes them for a reused id. */
+int sl_dp_svc_stats_read(const struct sl_dp *dp, __u32 id, struct sl_svc_counter *out);
+int sl_dp_svc_stats_reset(const struct sl_dp *dp, __u32 id);
+
+/*
+ * Delete every entry of a hash/LPM map for which del(key, value, arg) is
+ * true (value is NULL when value_size is 0: keys only). Returns how many.
+ */
+int sl_dp_map_delete_if(int fd, size_t key_size, size_t value_size,
+			bool (*del)(const void *key, const void *value, void *arg), void *arg);
 
 /* Sum the per-CPU counters into out[SL_CTR_MAX]. */
 int sl_dp_stats_read(const struct sl_dp *dp, struct sl_counter *out);

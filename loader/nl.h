@@ -91,6 +91,9 @@ int sl_nl_addr_add(struct sl_nl *nl, int ifindex, __be32 addr, unsigned int pref
 int sl_nl_route_add(struct sl_nl *nl, __be32 dst, unsigned int prefixlen, __be32 gateway,
 		    int ifindex);
 
+/* 1 when addr is assigned to an interface of nl's netns, 0 when not, or a negative errno. */
+int sl_nl_addr_is_local(struct sl_nl *nl, __be32 addr);
+
 /* A permanent IPv4 neighbour entry addr -> mac on ifindex (replaces an existing one). */
 int sl_nl_neigh_add(struct sl_nl *nl, int ifindex, __be32 addr, const __u8 mac[6]);
 

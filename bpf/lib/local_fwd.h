@@ -3,12 +3,11 @@
  * local_fwd.h - container-to-container forwarding and network isolation.
  *
  * A packet leaving a container arrives on the host side of its veth. The
- * decision depends only on the sending interface and the IPv4 destination:
+ * entry program has already checked the sender (sl_ifaces), parsed the
+ * IPv4 header and the source address, and handled replies of published
+ * ports; what is left depends only on the sender's network and the IPv4
+ * destination:
  *
- *   sender not a sluice endpoint            -> SL_CTR_PASS_NO_IFACE (host stack)
- *   not IPv4                                 -> SL_CTR_PASS_NOT_IP   (host stack)
- *   truncated / invalid IPv4 header          -> SL_CTR_DROP_MALFORMED
- *   source address not the sender's          -> SL_CTR_DROP_SPOOFED
  *   destination is the network's gateway     -> SL_CTR_PASS_HOST (host stack)
  *   destination endpoint, same network       -> SL_CTR_FWD_LOCAL (redirect)
  *   destination endpoint, other network      -> SL_CTR_DROP_ISOLATED
@@ -26,40 +25,19 @@
 #ifndef SL_BPF_LOCAL_FWD_H
 #define SL_BPF_LOCAL_FWD_H
 
-static __always_inline enum sl_ctr sl_local_decide(const struct sl_pkt *pkt,
+static __always_inline enum sl_ctr sl_local_decide(const struct sl_iface *src,
+						   const struct sl_flow *f,
 						   struct sl_endpoint **dst_ep)
 {
-	struct sl_cursor cur = {.pos = pkt->data, .end = pkt->data_end};
-	struct sl_iface_key ikey = {.ifindex = pkt->ifindex};
-	struct sl_endpoint_key ekey;
-	struct sl_subnet_key skey;
+	struct sl_endpoint_key ekey = {.addr = f->daddr};
+	struct sl_subnet_key skey = {.prefixlen = 32, .addr = f->daddr};
 	struct sl_endpoint *ep;
 	struct sl_subnet *sn;
-	struct sl_iface *src;
-	struct ethhdr *eth;
-	struct iphdr *ip;
-
-	src = bpf_map_lookup_elem(&sl_ifaces, &ikey);
-	if (!src)
-		return SL_CTR_PASS_NO_IFACE;
-
-	eth = sl_parse_eth(&cur);
-	if (!eth)
-		return SL_CTR_DROP_MALFORMED;
-	if (eth->h_proto != bpf_htons(ETH_P_IP))
-		return SL_CTR_PASS_NOT_IP;
-
-	ip = sl_parse_ipv4(&cur);
-	if (!ip)
-		return SL_CTR_DROP_MALFORMED;
-	if (ip->saddr != src->addr)
-		return SL_CTR_DROP_SPOOFED;
 
 	/* The gateway lives inside the subnet but is the host itself. */
-	if (ip->daddr == src->gateway)
+	if (f->daddr == src->gateway)
 		return SL_CTR_PASS_HOST;
 
-	ekey.addr = ip->daddr;
 	ep = bpf_map_lookup_elem(&sl_endpoints, &ekey);
 	if (ep) {
 		if (ep->net_id != src->net_id)
@@ -68,8 +46,6 @@ static __always_inline enum sl_ctr sl_local_decide(const struct sl_pkt *pkt,
 		return SL_CTR_FWD_LOCAL;
 	}
 
-	skey.prefixlen = 32;
-	skey.addr = ip->daddr;
 	sn = bpf_map_lookup_elem(&sl_subnets, &skey);
 	if (sn)
 		return sn->net_id == src->net_id ? SL_CTR_DROP_NO_ENDPOINT : SL_CTR_DROP_ISOLATED;

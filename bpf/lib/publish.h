@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * publish.h - published ports: the decisions for a packet arriving on the
+ * uplink (DNAT into a container) and for a reply leaving a container
+ * (reverse NAT out of the uplink). Pure decisions over the maps; the hook's
+ * entry program performs the rewrite and the redirect.
+ */
+#ifndef SL_BPF_PUBLISH_H
+#define SL_BPF_PUBLISH_H
+
+#define SL_AF_INET 2
+
+/* Where and how to deliver a packet after NAT. */
+struct sl_nat_target {
+	__be32 addr;      /* new destination (DNAT) or source (reverse NAT) address */
+	__be16 port;      /* new destination or source port */
+	__u16 pad;
+	__u32 ifindex;    /* DNAT: container's host-side veth; reverse: the uplink */
+	__u32 svc_id;
+	__u8 dst_mac[6];  /* new Ethernet destination */
+	__u8 src_mac[6];  /* new Ethernet source */
+};
+
+/*
+ * true when daddr is an address of this host, as seen from the receiving
+ * interface: a local route (NOT_FWDED), or forwarding disabled there, in
+ * which case nothing but local traffic is accepted anyway.
+ */
+static __always_inline bool sl_is_local_dst(void *ctx, const struct sl_flow *f, __u32 ifindex)
+{
+	struct bpf_fib_lookup p = {0};
+	long ret;
+
+	p.family = SL_AF_INET;
+	p.l4_protocol = f->proto;
+	p.ipv4_src = f->saddr;
+	p.ipv4_dst = f->daddr;
+	p.ifindex = ifindex;
+	ret = bpf_fib_lookup(ctx, &p, sizeof(p), 0);
+	return ret == BPF_FIB_LKUP_RET_NOT_FWDED || ret == BPF_FIB_LKUP_RET_FWD_DISABLED;
+}
+
+/* New flow: both conntrack entries. The REPLY entry remembers the uplink and the MACs. */
+static __always_inline void sl_ct_create(const struct sl_pkt *pkt, const struct sl_flow *f,
+					 const struct sl_nat_target *t, __u64 now)
+{
+	struct sl_ct_key ok = {.saddr = f->saddr, .daddr = f->daddr, .sport = f->sport,
+			       .dport = f->dport, .proto = f->proto, .dir = SL_CT_DIR_ORIG};
+	struct sl_ct_key rk = {.saddr = t->addr, .daddr = f->saddr, .sport = t->port,
+			       .dport = f->sport, .proto = f->proto, .dir = SL_CT_DIR_REPLY};
+	struct sl_ct orig = {.last_seen = now, .nat_addr = t->addr, .nat_port = t->port,
+			     .state = SL_CT_STATE_NEW, .svc_id = t->svc_id};
+	struct sl_ct reply = {.last_seen = now, .nat_addr = f->daddr, .nat_port = f->dport,
+			      .state = SL_CT_STATE_NEW, .svc_id = t->svc_id,
+			      .ifindex = pkt->ifindex};
+	struct ethhdr *eth = pkt->data;
+
+	if ((void *)(eth + 1) > pkt->data_end)
+		return;
+	__builtin_memcpy(reply.peer_mac, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(reply.host_mac, eth->h_dest, ETH_ALEN);
+	bpf_map_update_elem(&sl_ct, &rk, &reply, BPF_ANY);
+	bpf_map_update_elem(&sl_ct, &ok, &orig, BPF_ANY);
+}
+
+/*
+ * A packet arriving on the uplink. Outcomes:
+ *   not IPv4 TCP/UDP with ports, later fragment,
+ *     or no mapping for daddr:dport/proto        -> SL_CTR_UPLINK_PASS
+ *   first fragment of a tracked or mapped flow   -> SL_CTR_DROP_FRAGMENT
+ *   tracked flow                                 -> SL_CTR_NAT_FWD, *t filled
+ *   mapping, source not in its --allow list      -> SL_CTR_DROP_NOT_ALLOWED
+ *   mapping, TCP segment that is not a bare SYN  -> SL_CTR_PASS_NO_FLOW
+ *   0.0.0.0 mapping, daddr not local             -> SL_CTR_UPLINK_PASS
+ *   mapping (new flow, conntrack created)        -> SL_CTR_NAT_NEW, *t filled
+ *   TTL <= 1 (tracked or new)                    -> SL_CTR_DROP_TTL
+ *   mapping whose container is not connected     -> SL_CTR_DROP_NO_BACKEND
+ * Fragments: a datagram split into fragments cannot be matched safely (only
+ * the first carries the ports), so its first fragment is dropped and later
+ * ones go to the host, which discards the incomplete datagram.
+ */
+static __always_inline enum sl_ctr sl_dnat_decide(void *ctx, const struct sl_pkt *pkt,
+						  struct sl_flow *f, struct sl_nat_target *t)
+{
+	struct sl_ct_key key;
+	struct sl_endpoint_key ekey;
+	struct sl_endpoint *ep;
+	struct sl_svc *svc;
+	struct sl_ct *ct;
+	bool wildcard;
+	enum sl_ctr verdict;
+	__u64 now;
+
+	if (sl_parse_flow(pkt, f) != SL_PARSE_OK || !f->has_ports ||
+	    (f->proto != IPPROTO_TCP && f->proto != IPPROTO_UDP))
+		return SL_CTR_UPLINK_PASS;
+
+	now = bpf_ktime_get_ns();
+	__builtin_memset(&key, 0, sizeof(key));
+	key.saddr = f->saddr;
+	key.daddr = f->daddr;
+	key.sport = f->sport;
+	key.dport = f->dport;
+	key.proto = f->proto;
+	key.dir = SL_CT_DIR_ORIG;
+	ct = sl_ct_lookup(&key, pkt, now);
+	/* A new SYN on a closed 4-tuple starts a new flow (port reuse). */
+	if (ct && f->proto == IPPROTO_TCP && ct->state >= SL_CT_STATE_CLOSING &&
+	    (f->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN)
+		ct = NULL;
+
+	if (ct) {
+		if (f->frag)
+			return SL_CTR_DROP_FRAGMENT;
+		if (f->ttl <= 1)
+			return SL_CTR_DROP_TTL;
+		sl_ct_update(&key, ct, f->tcp_flags, now);
+		t->addr = ct->nat_addr;
+		t->port = ct->nat_port;
+		t->svc_id = ct->svc_id;
+		verdict = SL_CTR_NAT_FWD;
+	} else {
+		svc = sl_svc_lookup(f, &wildcard);
+		if (!svc)
+			return SL_CTR_UPLINK_PASS;
+		if (f->frag)
+			return SL_CTR_DROP_FRAGMENT;
+		if (!sl_svc_allows(svc, f->saddr))
+			return SL_CTR_DROP_NOT_ALLOWED;
+		if (f->proto == IPPROTO_TCP &&
+		    (f->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST)) != TCP_FLAG_SYN)
+			return SL_CTR_PASS_NO_FLOW;
+		if (wildcard && !sl_is_local_dst(ctx, f, pkt->ifindex))
+			return SL_CTR_UPLINK_PASS;
+		if (f->ttl <= 1)
+			return SL_CTR_DROP_TTL;
+		t->addr = svc->backend_addr;
+		t->port = svc->backend_port;
+		t->svc_id = svc->id;
+		verdict = SL_CTR_NAT_NEW;
+	}
+
+	ekey.addr = t->addr;
+	ep = bpf_map_lookup_elem(&sl_endpoints, &ekey);
+	if (!ep)
+		return SL_CTR_DROP_NO_BACKEND;
+	t->ifindex = ep->ifindex;
+	__builtin_memcpy(t->dst_mac, ep->mac, ETH_ALEN);
+	__builtin_memcpy(t->src_mac, ep->gw_mac, ETH_ALEN);
+	if (verdict == SL_CTR_NAT_NEW)
+		sl_ct_create(pkt, f, t, now);
+	sl_svc_count(t->svc_id, pkt, verdict == SL_CTR_NAT_NEW);
+	return verdict;
+}
+
+/*
+ * A packet leaving a container (already parsed, source checked). Outcomes:
+ *   not a reply of a tracked published-port flow -> SL_CTR_MAX (not ours)
+ *   TTL <= 1                                     -> SL_CTR_DROP_TTL
+ *   reply                                        -> SL_CTR_NAT_REPLY, *t filled
+ */
+static __always_inline enum sl_ctr sl_reply_decide(const struct sl_pkt *pkt,
+						   const struct sl_flow *f,
+						   struct sl_nat_target *t)
+{
+	struct sl_ct_key key;
+	struct sl_ct *ct;
+	__u64 now;
+
+	if (!f->has_ports || f->frag || (f->proto != IPPROTO_TCP && f->proto != IPPROTO_UDP))
+		return SL_CTR_MAX;
+	__builtin_memset(&key, 0, sizeof(key));
+	key.saddr = f->saddr;
+	key.daddr = f->daddr;
+	key.sport = f->sport;
+	key.dport = f->dport;
+	key.proto = f->proto;
+	key.dir = SL_CT_DIR_REPLY;
+	now = bpf_ktime_get_ns();
+	ct = sl_ct_lookup(&key, pkt, now);
+	if (!ct)
+		return SL_CTR_MAX;
+	if (f->ttl <= 1)
+		return SL_CTR_DROP_TTL;
+	sl_ct_update(&key, ct, f->tcp_flags, now);
+	t->addr = ct->nat_addr;
+	t->port = ct->nat_port;
+	t->svc_id = ct->svc_id;
+	t->ifindex = ct->ifindex;
+	__builtin_memcpy(t->dst_mac, ct->peer_mac, ETH_ALEN);
+	__builtin_memcpy(t->src_mac, ct->host_mac, ETH_ALEN);
+	sl_svc_count(t->svc_id, pkt, false);
+	return SL_CTR_NAT_REPLY;
+}
+
+#endif /* SL_BPF_PUBLISH_H */
