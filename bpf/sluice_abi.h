@@ -30,16 +30,30 @@
 #define SL_MAP_ALLOW     "sl_allow"
 #define SL_MAP_CT        "sl_ct"
 #define SL_MAP_SVC_STATS "sl_svc_stats"
+#define SL_MAP_HOSTADDRS "sl_hostaddrs"
+#define SL_MAP_SOCK_REV  "sl_sock_rev"
 
 /* Program names, as pinned under <pin dir>/progs/. */
 #define SL_PROG_ENDPOINT "sl_ep_ingress"
 #define SL_PROG_UPLINK   "sl_up_ingress"
+/* cgroup socket hooks (pinned as links under <pin dir>/links/). */
+#define SL_PROG_CONNECT4 "sl_connect4"
+#define SL_PROG_SENDMSG4 "sl_sendmsg4"
+#define SL_PROG_RECVMSG4 "sl_recvmsg4"
+#define SL_PROG_GETPEER4 "sl_getpeer4"
+#define SL_PROG_BIND4    "sl_bind4"
+#define SL_PROG_CONNECT6 "sl_connect6"
+#define SL_PROG_SENDMSG6 "sl_sendmsg6"
+#define SL_PROG_RECVMSG6 "sl_recvmsg6"
+#define SL_PROG_GETPEER6 "sl_getpeer6"
 
 #define SL_MAX_ENDPOINTS 65536
 #define SL_MAX_NETWORKS  4096
 #define SL_MAX_SVC       65536  /* published host ports (address, port, protocol) */
 #define SL_MAX_ALLOW     16384  /* --allow CIDRs over all mappings */
 #define SL_CT_MAX        262144 /* conntrack entries: two per flow */
+#define SL_MAX_HOSTADDRS 1024   /* IPv4 addresses of the host */
+#define SL_SOCK_REV_MAX  65536  /* translated sockets remembered for getpeername/recvmsg */
 
 /*
  * sl_endpoints: one entry per container address, keyed by that address.
@@ -173,6 +187,29 @@ enum sl_ct_state {
 #define SL_CT_TIMEOUT_UDP_NEW         30
 #define SL_CT_TIMEOUT_UDP_ESTABLISHED 180
 
+/*
+ * sl_hostaddrs: the host's own IPv4 addresses (hash of __be32 -> __u32 1),
+ * written by the CLI at `up` and `port publish`. A local connect() to one of
+ * them, or to 127.0.0.0/8, matches 0.0.0.0 mappings at the socket level.
+ */
+
+/*
+ * sl_sock_rev: for a socket whose connect()/sendmsg() was translated, the
+ * address it asked for, so getpeername() and recvmsg() show it (LRU).
+ */
+struct sl_sock_rev_key {
+	__u64 cookie;  /* socket cookie */
+	__be32 addr;   /* container address the socket talks to, network order */
+	__be16 port;   /* container port, network order */
+	__u16 pad;     /* zero */
+};
+
+struct sl_sock_rev {
+	__be32 addr;   /* published address the application used, network order */
+	__be16 port;   /* published port, network order */
+	__u16 pad;     /* zero */
+};
+
 /* sl_svc_stats: per-CPU array indexed by mapping id. */
 struct sl_svc_counter {
 	__u64 packets; /* both directions */
@@ -208,7 +245,11 @@ enum sl_ctr {
 	SL_CTR_DROP_FRAGMENT = 15,   /* uplink: first fragment of a datagram to a published port */
 	SL_CTR_DROP_TTL = 16,        /* uplink: TTL too low to be forwarded */
 	SL_CTR_DROP_NO_BACKEND = 17, /* uplink: mapping whose container is not connected */
-	SL_CTR_CT_EXPIRED = 18,      /* conntrack entries removed on timeout (ORIG+REPLY) */
+	SL_CTR_CT_EXPIRED = 18,      /* flows whose two entries were removed on timeout */
+	SL_CTR_CT_REUSED = 19,       /* closed flows replaced by a new SYN on the same 4-tuple */
+	SL_CTR_CT_FLUSHED = 20,      /* entries userspace removed (unpublish); userspace-written */
+	SL_CTR_SOCK_XLATE = 21,      /* local connect()/sendmsg() sent straight to a container */
+	SL_CTR_BIND_DENIED = 22,     /* local bind() to a published host port refused */
 	SL_CTR_MAX
 };
 
@@ -219,7 +260,7 @@ enum sl_ctr {
 			"drop_no_endpoint", "drop_spoofed", "drop_malformed", "drop_internal",     \
 			"nat_new", "nat_fwd", "nat_reply", "uplink_pass", "pass_no_flow",          \
 			"drop_not_allowed", "drop_fragment", "drop_ttl", "drop_no_backend",        \
-			"ct_expired",                                                              \
+			"ct_expired", "ct_reused", "ct_flushed", "sock_xlate", "bind_denied",      \
 	}
 
 #ifndef __cplusplus
@@ -238,6 +279,8 @@ _Static_assert(sizeof(struct sl_ct_key) == 16, "sl_ct_key layout");
 _Static_assert(sizeof(struct sl_ct) == 40, "sl_ct layout");
 _Static_assert(__builtin_offsetof(struct sl_ct, peer_mac) == 24, "sl_ct layout");
 _Static_assert(sizeof(struct sl_svc_counter) == 24, "sl_svc_counter layout");
+_Static_assert(sizeof(struct sl_sock_rev_key) == 16, "sl_sock_rev_key layout");
+_Static_assert(sizeof(struct sl_sock_rev) == 8, "sl_sock_rev layout");
 #endif
 
 #endif /* SLUICE_ABI_H */

@@ -375,7 +375,11 @@ out:
 int cmd_stats(struct ctl *c, int argc, char **argv)
 {
 	static const char *const names[] = SL_CTR_NAMES;
+	static const char *const states[SL_CT_STATE_COUNT] = {"new", "established", "closing",
+							      "closed"};
 	struct sl_counter ctr[SL_CTR_MAX];
+	struct sl_ct_summary ct;
+	long long evicted;
 	struct sl_dp dp;
 	int err;
 
@@ -391,9 +395,20 @@ int cmd_stats(struct ctl *c, int argc, char **argv)
 	if (err)
 		return err;
 	err = sl_dp_stats_read(&dp, ctr);
+	if (!err)
+		err = sl_dp_ct_summary(&dp, &ct);
 	sl_dp_close(&dp);
 	if (err)
 		return err;
+	/*
+	 * The LRU map evicts silently; what was created and not removed by
+	 * expiry, reuse or userspace, and is not live, was evicted.
+	 */
+	evicted = 2 * (long long)(ctr[SL_CTR_NAT_NEW].packets - ctr[SL_CTR_CT_EXPIRED].packets -
+				  ctr[SL_CTR_CT_REUSED].packets) -
+		  (long long)ctr[SL_CTR_CT_FLUSHED].packets - ct.entries;
+	if (evicted < 0)
+		evicted = 0;
 	out_obj_open(NULL);
 	out_text("%-18s %12s %14s\n", "COUNTER", "PACKETS", "BYTES");
 	out_obj_open("counters");
@@ -404,6 +419,20 @@ int cmd_stats(struct ctl *c, int argc, char **argv)
 		out_u64("bytes", "%14llu\n", ctr[i].bytes);
 		out_obj_close();
 	}
+	out_obj_close();
+	out_obj_open("conntrack");
+	out_u64("entries", "\nconntrack %llu", ct.entries);
+	out_u64("max", " of %llu entries", ct.max);
+	out_u64("fill_pct", " (%llu%% full)", ct.max ? 100ULL * ct.entries / ct.max : 0);
+	out_u64("evicted", ", %llu evicted\n", evicted);
+	out_obj_open("flows");
+	out_text("flows    ");
+	for (int i = 0; i < SL_CT_STATE_COUNT; i++) {
+		out_text(" %s", states[i]);
+		out_u64(states[i], " %llu", ct.flows_by_state[i]);
+	}
+	out_text("\n");
+	out_obj_close();
 	out_obj_close();
 	out_obj_close();
 	return 0;

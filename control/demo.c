@@ -1,14 +1,1625 @@
 // SPDX-License-Identifier: BSD-2-Clause
-/* demo.c - `sluice demo`: placeholder until the demo lands. */
+/*
+ * demo.c - `sluice demo`: what sluice does, shown on a throwaway topology.
+ *
+ * Four network namespaces stand in for a host and three containers. Every
+ * control step runs the real CLI (this binary, re-executed inside the demo's
+ * host namespace with an instance of its own) and prints it with its output
+ * as a transcript. Every line about traffic comes from a child process that
+ * entered a container's namespace and sent that traffic just now.
+ *
+ * Cleanup is registered before anything is created and runs on success, on
+ * failure and on SIGINT/SIGTERM. Time is bounded: each child has a timeout,
+ * the steps share a budget, cleanup has a reserve, and an alarm() backstop
+ * kills the children and removes the namespaces if all of that failed.
+ *
+ * The scenario is the table demo_steps[]; later features add rows.
+ */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
 
 #include "ctl.h"
+#include "datapath.h"
 #include "log.h"
+#include "nl.h"
+#include "out.h"
+
+#define DEMO_STEPS_MS	       22000 /* budget of all steps together */
+#define DEMO_CLEANUP_MS	       4000  /* `down --purge` at the end, outside the budget */
+#define DEMO_BACKSTOP_S	       27    /* alarm(): the hard stop, in case a bound above failed */
+#define DEMO_BACKSTOP_PURGE_MS 1000  /* the backstop's own `down --purge` */
+#define DEMO_CLI_MS	       8000  /* one CLI command */
+#define DEMO_KID_MS	       4000  /* one helper child (netns creation, a probe) */
+#define DEMO_BLOCK_MS	       1000  /* connect timeout of the TCP probes */
+#define DEMO_IO_S	       2     /* send/receive timeout of a TCP exchange */
+#define DEMO_PINGS	       3
+#define DEMO_PING_GAP_MS       200
+#define DEMO_PORT	       8080
+#define DEMO_MAX_KIDS	       16
+#define DEMO_MAX_ARGS	       32
+#define DEMO_MAX_CHECKS	       16
+#define DEMO_OUT_MAX	       8192
+#define NETNS_RUN_DIR	       "/run/netns"
+
+#define WEB_IP	 "10.89.1.2"
+#define APP_IP	 "10.89.1.3"
+#define OTHER_IP "10.89.2.2"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+enum demo_ns { NS_HOST, NS_WEB, NS_APP, NS_OTHER, NS_MAX };
+
+static const char *const ns_role[NS_MAX] = {"host", "web", "app", "other"};
+/* The addresses the connect steps give the containers (--ip). */
+static const char *const ns_ip[NS_MAX] = {NULL, WEB_IP, APP_IP, OTHER_IP};
+
+struct kid {
+	pid_t pid;
+	int out; /* read end of the child's stdout and stderr */
+};
+
+struct demo_check {
+	char name[48];
+	bool ok;
+	char detail[160];
+};
+
+struct demo {
+	pid_t pid;
+	char instance[SL_INSTANCE_NAME_MAX];
+	struct sl_instance inst; /* the demo's instance: its counters and directories */
+	char ns_path[NS_MAX][64];
+	bool ns_made[NS_MAX]; /* the file is ours: cleanup removes it */
+	int ns_fd[NS_MAX];
+	volatile pid_t kids[DEMO_MAX_KIDS]; /* live children, for cleanup and the backstop */
+	struct kid server;		    /* web's TCP server */
+	bool touched;			    /* a CLI step ran: the instance needs a purge */
+	bool keep;
+	FILE *tr;	    /* the transcript: stdout, or stderr under -j */
+	long long deadline; /* CLOCK_MONOTONIC ms: end of the steps' budget */
+	unsigned int section;
+	struct sl_counter base[SL_CTR_MAX]; /* counters before the traffic */
+	char detail[160];		    /* a RUN step's one-line outcome */
+	struct demo_check checks[DEMO_MAX_CHECKS];
+	unsigned int n_checks;
+	char why[256];	     /* the first failure that stopped the demo */
+	char *purge_argv[6]; /* for the backstop, which may not build it */
+};
+
+enum step_kind { STEP_SECTION, STEP_CLI, STEP_RUN };
+
+/*
+ * One row of the scenario. A RUN step's fn returns 0 when the outcome was the
+ * expected one, 1 when it was not (the demo goes on and fails at the end), or
+ * a negative errno when the demo cannot go on. A RUN step with a text is an
+ * expected outcome and appears in the result.
+ */
+struct demo_step {
+	enum step_kind kind;
+	const char *text;	 /* SECTION: heading; RUN: the outcome checked, or NULL */
+	const char *const *args; /* CLI: args after the global options; "@ROLE": netns path */
+	int (*fn)(struct demo *d, const struct demo_step *s);
+	enum demo_ns from; /* probes: the sender */
+	enum demo_ns to;   /* probes: the receiver */
+	bool expect_reply; /* TCP probes: a reply (true) or no way through (false) */
+};
+
+static volatile sig_atomic_t demo_stop; /* the signal that asked us to stop */
+static struct demo *demo_live;		/* for the backstop */
+
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+static long long now_ms(void)
+{
+	return now_us() / 1000;
+}
+
+/* want_ms, or what is left of the steps' budget when that is less. */
+static int budget(const struct demo *d, int want_ms)
+{
+	long long left = d->deadline - now_ms();
+
+	if (left <= 0)
+		return 0;
+	return left < want_ms ? (int)left : want_ms;
+}
+
+static void set_detail(struct demo *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void set_detail(struct demo *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(d->detail, sizeof(d->detail), fmt, ap);
+	va_end(ap);
+}
+
+/* Record why the demo stopped; the first reason wins. Returns -1. */
+static int demo_failf(struct demo *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int demo_failf(struct demo *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->why[0])
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(d->why, sizeof(d->why), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void check_add(struct demo *d, const char *name, bool ok, const char *detail)
+{
+	struct demo_check *c;
+
+	if (d->n_checks >= DEMO_MAX_CHECKS)
+		return;
+	c = &d->checks[d->n_checks++];
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	snprintf(c->detail, sizeof(c->detail), "%s", detail);
+	c->ok = ok;
+}
+
+/* The loader's recorded error (then cleared), or strerror. */
+static const char *take_err(int err, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", sl_err_msg() ? sl_err_msg() : strerror(err < 0 ? -err : err));
+	sl_err_clear();
+	return buf;
+}
+
+/* Print text with every line indented, as the output of the command above it. */
+static void print_indented(FILE *f, const char *text)
+{
+	while (*text) {
+		const char *nl = strchr(text, '\n');
+		int n = nl ? (int)(nl - text) : (int)strlen(text);
+
+		fprintf(f, "    %.*s\n", n, text);
+		text += n + (nl ? 1 : 0);
+	}
+}
+
+/* The first line of text, for a one-line detail. */
+static void first_line(char *out, size_t len, const char *text)
+{
+	size_t n = strcspn(text, "\n");
+
+	snprintf(out, len, "%.*s", (int)n, text);
+}
+
+/* The last non-empty line of text. */
+static void last_line(char *out, size_t len, const char *text)
+{
+	const char *nl;
+
+	out[0] = '\0';
+	while (*text) {
+		nl = strchr(text, '\n');
+		if (nl != text)
+			first_line(out, len, text);
+		if (!nl)
+			break;
+		text = nl + 1;
+	}
+}
+
+/* ---- children ---- */
+
+static void kid_track(struct demo *d, pid_t pid)
+{
+	for (unsigned int i = 0; i < DEMO_MAX_KIDS; i++) {
+		if (!d->kids[i]) {
+			d->kids[i] = pid;
+			return;
+		}
+	}
+}
+
+static void kid_untrack(struct demo *d, pid_t pid)
+{
+	for (unsigned int i = 0; i < DEMO_MAX_KIDS; i++)
+		if (d->kids[i] == pid)
+			d->kids[i] = 0;
+}
+
+static void kid_reap(pid_t pid, int *status)
+{
+	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+		;
+}
+
+/*
+ * In a new child: die with the demo, ignore the terminal's Ctrl-C (the demo
+ * decides when its children stop), never outlive the time bound, write to
+ * outfd and enter the network namespace nsfd (-1: stay).
+ */
+static void child_init(const struct demo *d, int nsfd, int outfd)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != d->pid)
+		_exit(126);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGALRM, SIG_DFL);
+	alarm(DEMO_BACKSTOP_S);
+	if (dup2(outfd, STDOUT_FILENO) < 0 || dup2(outfd, STDERR_FILENO) < 0)
+		_exit(126);
+	if (nsfd >= 0 && setns(nsfd, CLONE_NEWNET) < 0) {
+		fprintf(stderr, "enter the network namespace: %s\n", strerror(errno));
+		_exit(126);
+	}
+}
+
+/* Run fn(d, arg) in a child inside nsfd; its stdout and stderr go to k->out. */
+static int kid_spawn(struct demo *d, int nsfd, int (*fn)(struct demo *d, const void *arg),
+		     const void *arg, struct kid *k)
+{
+	int p[2], err;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		err = -errno;
+		return sl_errf(err, "create a pipe: %s", strerror(-err));
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		close(p[0]);
+		close(p[1]);
+		return sl_errf(err, "fork: %s", strerror(-err));
+	}
+	if (pid == 0) {
+		int rc;
+
+		child_init(d, nsfd, p[1]);
+		rc = fn(d, arg);
+		fflush(NULL);
+		_exit(rc);
+	}
+	close(p[1]);
+	kid_track(d, pid);
+	k->pid = pid;
+	k->out = p[0];
+	return 0;
+}
+
+/* Append what can be read now to buf; false at the end of the output. */
+static bool kid_read(const struct kid *k, char *buf, size_t len, size_t *used)
+{
+	char tmp[1024];
+	ssize_t n = read(k->out, tmp, sizeof(tmp));
+	size_t room = len - 1 - *used;
+
+	if (n < 0 && errno == EINTR)
+		return true;
+	if (n <= 0)
+		return false;
+	if ((size_t)n < room)
+		room = n;
+	memcpy(buf + *used, tmp, room);
+	*used += room;
+	buf[*used] = '\0';
+	return true;
+}
+
+static void kid_drain(const struct kid *k, char *buf, size_t len, size_t *used)
+{
+	struct pollfd p = {.fd = k->out, .events = POLLIN};
+
+	while (poll(&p, 1, 0) > 0 && kid_read(k, buf, len, used))
+		;
+}
+
+static void kid_close(struct demo *d, struct kid *k)
+{
+	kid_untrack(d, k->pid);
+	if (k->out >= 0)
+		close(k->out);
+	k->pid = 0;
+	k->out = -1;
+}
+
+/*
+ * Collect k's output into buf until it exits. After timeout_ms, or at once
+ * when the demo is stopping and the child is interruptible, it is killed.
+ * Returns its exit status (128+N for signal N), -ETIMEDOUT or -EINTR.
+ */
+static int kid_wait(struct demo *d, struct kid *k, int timeout_ms, bool interruptible, char *buf,
+		    size_t len)
+{
+	long long end = now_ms() + timeout_ms, left;
+	bool open = true;
+	size_t used = 0;
+	int status, ret;
+
+	buf[0] = '\0';
+	for (;;) {
+		struct pollfd p = {.fd = k->out, .events = POLLIN};
+
+		if (waitpid(k->pid, &status, WNOHANG) == k->pid) {
+			kid_drain(k, buf, len, &used);
+			ret = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+			break;
+		}
+		left = end - now_ms();
+		if (left <= 0 || (interruptible && demo_stop)) {
+			kill(k->pid, SIGKILL);
+			kid_reap(k->pid, &status);
+			kid_drain(k, buf, len, &used);
+			ret = left <= 0 ? -ETIMEDOUT : -EINTR;
+			break;
+		}
+		/* Output closed: the child is exiting; look again soon. */
+		p.fd = open ? k->out : -1;
+		if (poll(&p, 1, open ? (left < 50 ? left : 50) : 2) > 0 &&
+		    !kid_read(k, buf, len, &used))
+			open = false;
+	}
+	kid_close(d, k);
+	return ret;
+}
+
+/* Read k's first line (without the newline) within timeout_ms; false if there is none. */
+static bool kid_read_line(const struct kid *k, int timeout_ms, char *buf, size_t len)
+{
+	long long end = now_ms() + timeout_ms, left;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	while (!strchr(buf, '\n') && used < len - 1) {
+		struct pollfd p = {.fd = k->out, .events = POLLIN};
+
+		left = end - now_ms();
+		if (left <= 0 || demo_stop)
+			return false;
+		if (poll(&p, 1, left) > 0 && !kid_read(k, buf, len, &used))
+			return false;
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+	return true;
+}
+
+/* Kill every child still running, by PID. */
+static void kids_kill_all(struct demo *d)
+{
+	for (unsigned int i = 0; i < DEMO_MAX_KIDS; i++) {
+		pid_t pid = d->kids[i];
+
+		if (!pid)
+			continue;
+		kill(pid, SIGKILL);
+		kid_reap(pid, NULL);
+		d->kids[i] = 0;
+	}
+	if (d->server.out >= 0)
+		close(d->server.out);
+	d->server.pid = 0;
+	d->server.out = -1;
+}
+
+/* ---- the CLI ---- */
+
+static const char *ns_path_of(const struct demo *d, const char *role)
+{
+	for (int i = 0; i < NS_MAX; i++)
+		if (!strcmp(ns_role[i], role))
+			return d->ns_path[i];
+	return role;
+}
+
+static int cli_exec(struct demo *d, const void *arg)
+{
+	(void)d;
+	execv("/proc/self/exe", (char *const *)arg);
+	fprintf(stderr, "execute /proc/self/exe: %s\n", strerror(errno));
+	return 127;
+}
+
+/* How a CLI child ended, when not with 0. */
+static void cli_status(int status, int timeout_ms, char *buf, size_t len)
+{
+	if (status == -ETIMEDOUT)
+		snprintf(buf, len, "killed: no result within %.1f s", timeout_ms / 1000.0);
+	else if (status == -EINTR)
+		snprintf(buf, len, "interrupted");
+	else
+		snprintf(buf, len, "exit status %d", status);
+}
+
+/*
+ * Print `$ sluice ARGS`, run it as `sluice --instance demoPID ARGS` inside the
+ * demo's host namespace and print its output. Returns 0 or -1 (recorded).
+ */
+static int run_cli(struct demo *d, const char *const *args, int timeout_ms)
+{
+	const char *argv[DEMO_MAX_ARGS];
+	char out[DEMO_OUT_MAX], cmd[512] = "sluice", why[256], last[200];
+	struct kid k;
+	int n = 0, st;
+
+	argv[n++] = "sluice";
+	argv[n++] = "--instance";
+	argv[n++] = d->instance;
+	for (; *args && n < DEMO_MAX_ARGS - 1; args++) {
+		size_t used = strlen(cmd);
+
+		argv[n] = **args == '@' ? ns_path_of(d, *args + 1) : *args;
+		snprintf(cmd + used, sizeof(cmd) - used, " %s", argv[n++]);
+	}
+	argv[n] = NULL;
+	fprintf(d->tr, "$ %s\n", cmd);
+	d->touched = true;
+	if (kid_spawn(d, d->ns_fd[NS_HOST], cli_exec, argv, &k))
+		return demo_failf(d, "'%s': %s", cmd, take_err(-EIO, why, sizeof(why)));
+	st = kid_wait(d, &k, timeout_ms, false, out, sizeof(out));
+	print_indented(d->tr, out);
+	if (st == 0)
+		return 0;
+	cli_status(st, timeout_ms, why, sizeof(why));
+	fprintf(d->tr, "    (%s)\n", why);
+	/* The CLI's error line comes last. */
+	last_line(last, sizeof(last), out);
+	return demo_failf(d, "'%s' failed (%s)%s%s", cmd, why, last[0] ? ": " : "", last);
+}
+
+/* ---- namespaces ---- */
+
+/* Like `ip netns add`: /run/netns is a shared mount, so the mounts show in every mount ns. */
+static int netns_dir_ready(void)
+{
+	int err;
+
+	if (mkdir(NETNS_RUN_DIR, 0755) < 0 && errno != EEXIST) {
+		err = -errno;
+		return sl_errf(err, "create %s: %s", NETNS_RUN_DIR, strerror(-err));
+	}
+	for (bool bound = false;; bound = true) {
+		if (!mount("", NETNS_RUN_DIR, "none", MS_SHARED | MS_REC, NULL))
+			return 0;
+		err = -errno;
+		if (err != -EINVAL || bound)
+			break;
+		/* Not a mount point yet: bind it onto itself first. */
+		if (mount(NETNS_RUN_DIR, NETNS_RUN_DIR, "none", MS_BIND | MS_REC, NULL) < 0) {
+			err = -errno;
+			break;
+		}
+	}
+	return sl_errf(err, "make %s a shared mount: %s", NETNS_RUN_DIR, strerror(-err));
+}
+
+/* In a child: a new network namespace, kept alive by a bind mount on arg (the path). */
+static int netns_bind(struct demo *d, const void *arg)
+{
+	(void)d;
+	if (unshare(CLONE_NEWNET) < 0) {
+		fprintf(stderr, "unshare(CLONE_NEWNET): %s\n", strerror(errno));
+		return 1;
+	}
+	if (mount("/proc/thread-self/ns/net", arg, "none", MS_BIND, NULL) < 0) {
+		fprintf(stderr, "bind-mount the namespace on %s: %s\n", (const char *)arg,
+			strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+static int netns_lo_up(int nsfd)
+{
+	struct sl_link_info li;
+	struct sl_nl *nl;
+	int err;
+
+	if ((err = sl_nl_open_netns(nsfd, &nl)))
+		return err;
+	err = sl_nl_link_get(nl, "lo", &li);
+	if (!err)
+		err = sl_nl_link_set_up(nl, li.ifindex);
+	sl_nl_close(nl);
+	return err;
+}
+
+/* Create the named namespace i, as `ip netns add` does, with lo up. */
+static int netns_add(struct demo *d, int i)
+{
+	const char *path = d->ns_path[i];
+	char out[512];
+	struct kid k;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (fd < 0) {
+		err = -errno;
+		return sl_errf(err, "create %s: %s", path, strerror(-err));
+	}
+	close(fd);
+	d->ns_made[i] = true; /* cleanup owns it from here on */
+	if ((err = kid_spawn(d, -1, netns_bind, path, &k)))
+		return err;
+	err = kid_wait(d, &k, DEMO_KID_MS, false, out, sizeof(out));
+	if (err) {
+		out[strcspn(out, "\n")] = '\0';
+		return sl_errf(-EIO, "create the network namespace %s: %s", path,
+			       out[0] ? out : "the child failed");
+	}
+	d->ns_fd[i] = sl_netns_open_path(path, NULL, NULL);
+	if (d->ns_fd[i] < 0)
+		return d->ns_fd[i];
+	return netns_lo_up(d->ns_fd[i]);
+}
+
+/* Unmount and remove every namespace the demo made, last first. Returns how many failed. */
+static int netns_remove_all(struct demo *d, char *why, size_t len)
+{
+	int failed = 0;
+
+	for (int i = NS_MAX - 1; i >= 0; i--) {
+		if (d->ns_fd[i] >= 0)
+			close(d->ns_fd[i]);
+		d->ns_fd[i] = -1;
+		if (!d->ns_made[i])
+			continue;
+		umount2(d->ns_path[i], MNT_DETACH);
+		if (unlink(d->ns_path[i]) < 0 && errno != ENOENT && !failed++)
+			snprintf(why, len, "remove %s: %s", d->ns_path[i], strerror(errno));
+		d->ns_made[i] = false;
+	}
+	return failed;
+}
+
+static int step_netns(struct demo *d, const struct demo_step *s)
+{
+	char why[256];
+	int err;
+
+	(void)s;
+	err = netns_dir_ready();
+	for (int i = 0; !err && i < NS_MAX; i++)
+		err = netns_add(d, i);
+	if (err) {
+		set_detail(d, "%s", take_err(err, why, sizeof(why)));
+		fprintf(d->tr, "    %s\n", d->detail);
+		return err;
+	}
+	fprintf(d->tr, "created as 'ip netns add' does; each has only lo, up:\n");
+	for (int i = 0; i < NS_MAX; i++)
+		fprintf(d->tr, "    %-22s %s%s\n", strrchr(d->ns_path[i], '/') + 1,
+			i == NS_HOST ? "the host: sluice runs here" : "container ",
+			i == NS_HOST ? "" : ns_role[i]);
+	return 0;
+}
+
+/* ---- traffic ---- */
+
+static int sockaddr_of(const char *ip, int port, struct sockaddr_in *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons(port);
+	return inet_pton(AF_INET, ip, &sa->sin_addr) == 1 ? 0 : -EINVAL;
+}
+
+static void set_io_timeouts(int fd, int seconds)
+{
+	struct timeval tv = {.tv_sec = seconds};
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+/* Read up to a newline (dropped) or EOF; returns the length or -errno. */
+static int read_line(int fd, char *buf, size_t len)
+{
+	size_t used = 0;
+	ssize_t n;
+
+	while (used < len - 1) {
+		n = read(fd, buf + used, len - 1 - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		used += n;
+		buf[used] = '\0';
+		if (strchr(buf, '\n'))
+			break;
+	}
+	buf[used] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return strlen(buf);
+}
+
+/* web's answer to one connection: who it saw calling. */
+static void web_answer(int fd, const struct sockaddr_in *peer)
+{
+	char req[256], ip[INET_ADDRSTRLEN], reply[128];
+	int n;
+
+	set_io_timeouts(fd, DEMO_IO_S);
+	if (read_line(fd, req, sizeof(req)) < 0)
+		return;
+	inet_ntop(AF_INET, &peer->sin_addr, ip, sizeof(ip));
+	n = snprintf(reply, sizeof(reply), "hello from web, you are %s\n", ip);
+	if (write(fd, reply, n) < 0)
+		return;
+}
+
+/* In a child in web's namespace: a TCP server on WEB_IP:DEMO_PORT until killed. */
+static int web_serve(struct demo *d, const void *arg)
+{
+	struct sockaddr_in sa;
+	int one = 1, fd;
+
+	(void)d;
+	(void)arg;
+	sockaddr_of(WEB_IP, DEMO_PORT, &sa);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
+		printf("cannot listen on %s:%d: %s\n", WEB_IP, DEMO_PORT, strerror(errno));
+		return 1;
+	}
+	printf("listening on %s:%d\n", WEB_IP, DEMO_PORT);
+	fflush(stdout);
+	for (;;) {
+		struct sockaddr_in peer;
+		socklen_t len = sizeof(peer);
+		int c = accept4(fd, (struct sockaddr *)&peer, &len, SOCK_CLOEXEC);
+
+		if (c < 0 && (errno == EINTR || errno == ECONNABORTED))
+			continue;
+		if (c < 0) {
+			printf("accept: %s\n", strerror(errno));
+			return 1;
+		}
+		web_answer(c, &peer);
+		close(c);
+	}
+}
+
+static int step_server(struct demo *d, const struct demo_step *s)
+{
+	char line[256], why[256];
+	int st;
+
+	(void)s;
+	if (kid_spawn(d, d->ns_fd[NS_WEB], web_serve, NULL, &d->server)) {
+		set_detail(d, "start web's server: %s", take_err(-EIO, why, sizeof(why)));
+		return -EIO;
+	}
+	if (kid_read_line(&d->server, budget(d, DEMO_KID_MS), line, sizeof(line)) &&
+	    !strncmp(line, "listening", 9)) {
+		fprintf(d->tr, "web: a TCP server in web's namespace (pid %d), %s\n", d->server.pid,
+			line);
+		return 0;
+	}
+	st = kid_wait(d, &d->server, 0, true, line, sizeof(line));
+	first_line(why, sizeof(why), line);
+	set_detail(d, "web's server did not start: %s", why[0] ? why : strerror(-st));
+	fprintf(d->tr, "    %s\n", d->detail);
+	return -EIO;
+}
+
+/* Connect within ms: 0, -ETIMEDOUT, or the connect error. */
+static int connect_within(int fd, const struct sockaddr_in *sa, int ms)
+{
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+	int flags = fcntl(fd, F_GETFL), err = 0, n;
+	socklen_t len = sizeof(err);
+
+	fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0) {
+		if (errno != EINPROGRESS)
+			return -errno;
+		n = poll(&p, 1, ms);
+		if (n == 0)
+			return -ETIMEDOUT;
+		if (n < 0)
+			return -errno;
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			return -errno;
+		if (err)
+			return -err;
+	}
+	fcntl(fd, F_SETFL, flags);
+	return 0;
+}
+
+/* One request, one reply line; checks web saw the sender's own address. */
+static int tcp_exchange(int fd, const char *from_ip, long long t_conn)
+{
+	static const char req[] = "hello\n";
+	char reply[256], want[128];
+	long long t0, t1;
+	int n;
+
+	set_io_timeouts(fd, DEMO_IO_S);
+	t0 = now_us();
+	if (write(fd, req, sizeof(req) - 1) != (ssize_t)sizeof(req) - 1) {
+		printf("send: %s\n", strerror(errno));
+		return 1;
+	}
+	n = read_line(fd, reply, sizeof(reply));
+	if (n == 0)
+		printf("no reply: the connection closed\n");
+	else if (n == -EAGAIN)
+		printf("no reply within %d s\n", DEMO_IO_S);
+	else if (n < 0)
+		printf("no reply: %s\n", strerror(-n));
+	if (n <= 0)
+		return 1;
+	t1 = now_us();
+	printf("reply: \"%s\"\n", reply);
+	printf("connect %.3f ms, request to reply %.3f ms\n", t_conn / 1000.0, (t1 - t0) / 1000.0);
+	snprintf(want, sizeof(want), "hello from web, you are %s", from_ip);
+	if (strcmp(reply, want)) {
+		printf("expected \"%s\"\n", want);
+		return 1;
+	}
+	return 0;
+}
+
+/* What a probe that must not get through saw: blocked, or how it got through. */
+static int tcp_report_blocked(int err, long long elapsed_us)
+{
+	if (err == -ETIMEDOUT) {
+		printf("blocked (timeout: no answer within %.1f s)\n", elapsed_us / 1e6);
+		return 0;
+	}
+	if (err == -ENETUNREACH || err == -EHOSTUNREACH) {
+		printf("blocked (%s)\n", strerror(-err));
+		return 0;
+	}
+	if (err == 0)
+		printf("NOT blocked: the connection was accepted\n");
+	else if (err == -ECONNREFUSED)
+		printf("NOT blocked: the destination answered with a reset (%s)\n", strerror(-err));
+	else
+		printf("unexpected: %s\n", strerror(-err));
+	return 1;
+}
+
+/* In a child in s->from's namespace: connect to s->to's server. */
+static int tcp_probe(struct demo *d, const void *arg)
+{
+	const struct demo_step *s = arg;
+	struct sockaddr_in sa;
+	long long t0, t1;
+	int fd, err;
+
+	(void)d;
+	sockaddr_of(ns_ip[s->to], DEMO_PORT, &sa);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		printf("socket: %s\n", strerror(errno));
+		return 1;
+	}
+	t0 = now_us();
+	err = connect_within(fd, &sa, DEMO_BLOCK_MS);
+	t1 = now_us();
+	if (!s->expect_reply)
+		return tcp_report_blocked(err, t1 - t0);
+	if (err) {
+		printf("connect: %s\n", strerror(-err));
+		return 1;
+	}
+	return tcp_exchange(fd, ns_ip[s->from], t1 - t0);
+}
+
+/* Run a probe child for step s and print what it saw. */
+static int run_probe(struct demo *d, const struct demo_step *s,
+		     int (*fn)(struct demo *d, const void *arg), bool summary_last)
+{
+	char out[2048], why[256];
+	struct kid k;
+	int st;
+
+	if (kid_spawn(d, d->ns_fd[s->from], fn, s, &k)) {
+		set_detail(d, "%s", take_err(-EIO, why, sizeof(why)));
+		return -EIO;
+	}
+	st = kid_wait(d, &k, budget(d, DEMO_KID_MS), true, out, sizeof(out));
+	if (st == -ETIMEDOUT)
+		snprintf(out + strlen(out), sizeof(out) - strlen(out),
+			 "no result in time (killed)\n");
+	else if (st == -EINTR)
+		snprintf(out + strlen(out), sizeof(out) - strlen(out), "interrupted\n");
+	print_indented(d->tr, out);
+	if (summary_last && st >= 0)
+		last_line(d->detail, sizeof(d->detail), out);
+	else
+		first_line(d->detail, sizeof(d->detail), out);
+	return st == 0 ? 0 : 1;
+}
+
+static int step_tcp(struct demo *d, const struct demo_step *s)
+{
+	fprintf(d->tr, "%s: %s:%d", s->text, ns_ip[s->to], DEMO_PORT);
+	if (!s->expect_reply)
+		fprintf(d->tr, " (%.0f s timeout)", DEMO_BLOCK_MS / 1000.0);
+	fprintf(d->tr, "\n");
+	return run_probe(d, s, tcp_probe, false);
+}
+
+/* The Internet checksum, summed in memory order. */
+static uint16_t inet_csum(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint32_t sum = 0;
+	uint16_t w;
+
+	for (; len > 1; p += 2, len -= 2) {
+		memcpy(&w, p, 2);
+		sum += w;
+	}
+	if (len) {
+		w = 0;
+		memcpy(&w, p, 1);
+		sum += w;
+	}
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum;
+}
+
+struct echo {
+	struct icmphdr h;
+	uint8_t data[56]; /* 64 bytes of ICMP, as ping sends */
+};
+
+static int echo_send(int fd, const struct sockaddr_in *dst, uint16_t id, uint16_t seq)
+{
+	struct echo e = {.h.type = ICMP_ECHO};
+
+	e.h.un.echo.id = htons(id);
+	e.h.un.echo.sequence = htons(seq);
+	for (size_t i = 0; i < sizeof(e.data); i++)
+		e.data[i] = i;
+	e.h.checksum = inet_csum(&e, sizeof(e));
+	if (sendto(fd, &e, sizeof(e), 0, (const struct sockaddr *)dst, sizeof(*dst)) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Wait up to 1 s from t0 for the echo reply id/seq from dst; rtt in us, or -1. */
+static long long echo_wait(int fd, const struct sockaddr_in *dst, uint16_t id, uint16_t seq,
+			   long long t0, int *ttl, int *bytes)
+{
+	long long end = t0 + 1000000, left;
+	uint8_t buf[1500];
+
+	while ((left = end - now_us()) > 0) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		const struct iphdr *ip = (const struct iphdr *)buf;
+		const struct icmphdr *ic;
+		ssize_t n;
+
+		if (poll(&p, 1, (left + 999) / 1000) <= 0)
+			continue;
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < (ssize_t)sizeof(*ip) || n < ip->ihl * 4 + (ssize_t)sizeof(*ic))
+			continue;
+		ic = (const struct icmphdr *)(buf + ip->ihl * 4);
+		if (ip->saddr != dst->sin_addr.s_addr || ic->type != ICMP_ECHOREPLY ||
+		    ntohs(ic->un.echo.id) != id || ntohs(ic->un.echo.sequence) != seq)
+			continue;
+		*ttl = ip->ttl;
+		*bytes = n - ip->ihl * 4;
+		return now_us() - t0;
+	}
+	return -1;
+}
+
+/* In a child in s->from's namespace: DEMO_PINGS echo requests to s->to. */
+static int ping_probe(struct demo *d, const void *arg)
+{
+	const struct demo_step *s = arg;
+	long long rtt, min = 0, max = 0, sum = 0;
+	uint16_t id = getpid() & 0xffff;
+	struct sockaddr_in dst;
+	int fd, got = 0, ttl, bytes, err;
+
+	(void)d;
+	sockaddr_of(ns_ip[s->to], 0, &dst);
+	fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+	if (fd < 0) {
+		printf("raw ICMP socket: %s\n", strerror(errno));
+		return 1;
+	}
+	for (int seq = 1; seq <= DEMO_PINGS; seq++) {
+		long long t0;
+
+		if (seq > 1)
+			poll(NULL, 0, DEMO_PING_GAP_MS);
+		t0 = now_us();
+		err = echo_send(fd, &dst, id, seq);
+		if (err) {
+			printf("icmp_seq=%d: send: %s\n", seq, strerror(-err));
+			continue;
+		}
+		rtt = echo_wait(fd, &dst, id, seq, t0, &ttl, &bytes);
+		if (rtt < 0) {
+			printf("icmp_seq=%d: no reply within 1 s\n", seq);
+			continue;
+		}
+		printf("%d bytes from %s: icmp_seq=%d ttl=%d time=%.3f ms\n", bytes, ns_ip[s->to],
+		       seq, ttl, rtt / 1000.0);
+		min = got && min < rtt ? min : rtt;
+		max = max > rtt ? max : rtt;
+		sum += rtt;
+		got++;
+	}
+	printf("%d sent, %d received", DEMO_PINGS, got);
+	if (got)
+		printf(", rtt min/avg/max %.3f/%.3f/%.3f ms", min / 1000.0, sum / 1000.0 / got,
+		       max / 1000.0);
+	printf("\n");
+	return got == DEMO_PINGS ? 0 : 1;
+}
+
+static int step_ping(struct demo *d, const struct demo_step *s)
+{
+	fprintf(d->tr, "%s: %s\n", s->text, ns_ip[s->to]);
+	return run_probe(d, s, ping_probe, true);
+}
+
+/* ---- what it took ---- */
+
+static int read_counters(struct demo *d, struct sl_counter *ctr)
+{
+	char why[256];
+	struct sl_dp dp;
+	int err;
+
+	err = sl_dp_open(&d->inst, &dp);
+	if (!err) {
+		err = sl_dp_stats_read(&dp, ctr);
+		sl_dp_close(&dp);
+	}
+	if (err)
+		set_detail(d, "read the counters of %s: %s", d->instance,
+			   take_err(err, why, sizeof(why)));
+	return err;
+}
+
+static int step_counters_before(struct demo *d, const struct demo_step *s)
+{
+	(void)s;
+	return read_counters(d, d->base);
+}
+
+static int step_counters(struct demo *d, const struct demo_step *s)
+{
+	struct sl_counter now[SL_CTR_MAX];
+	unsigned long long fwd, iso;
+
+	(void)s;
+	if (read_counters(d, now)) {
+		fprintf(d->tr, "    %s\n", d->detail);
+		return 1;
+	}
+	fwd = now[SL_CTR_FWD_LOCAL].packets - d->base[SL_CTR_FWD_LOCAL].packets;
+	iso = now[SL_CTR_DROP_ISOLATED].packets - d->base[SL_CTR_DROP_ISOLATED].packets;
+	set_detail(d, "fwd_local +%llu packets, drop_isolated +%llu packets", fwd, iso);
+	fprintf(d->tr, "during the traffic above: %s\n", d->detail);
+	return fwd > 0 && iso > 0 ? 0 : 1;
+}
+
+struct link_tally {
+	unsigned int veth, bridge, other;
+	char list[256];
+};
+
+static int tally_link(const struct sl_link_info *li, void *arg)
+{
+	struct link_tally *t = arg;
+	size_t n = strlen(t->list);
+
+	if (!strcmp(li->kind, "veth"))
+		t->veth++;
+	else if (!strcmp(li->kind, "bridge"))
+		t->bridge++;
+	else
+		t->other++;
+	snprintf(t->list + n, sizeof(t->list) - n, "%s%s%s%s%s", n ? ", " : "", li->name,
+		 li->kind[0] ? " (" : "", li->kind, li->kind[0] ? ")" : "");
+	return 0;
+}
+
+static int nft_count_table(const struct nlmsghdr *nlh, void *arg)
+{
+	(void)nlh;
+	(*(int *)arg)++;
+	return MNL_CB_OK;
+}
+
+/* How many nftables tables (every family) this namespace has, or -errno. */
+static int nft_tables(void)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+	unsigned int seq = time(NULL), portid;
+	struct nlmsghdr *nlh;
+	struct nfgenmsg *nfg;
+	int count = 0, ret = -1;
+	ssize_t n;
+
+	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto out;
+	set_io_timeouts(mnl_socket_get_fd(nl), DEMO_IO_S);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = AF_UNSPEC;
+	nfg->version = NFNETLINK_V0;
+	portid = mnl_socket_get_portid(nl);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		goto out;
+	while ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0 &&
+	       (ret = mnl_cb_run(buf, n, seq, portid, nft_count_table, &count)) > 0)
+		;
+	if (n < 0)
+		ret = -1;
+out:
+	ret = ret < 0 ? -errno : count;
+	if (nl)
+		mnl_socket_close(nl);
+	return ret;
+}
+
+/* How many legacy iptables tables this namespace has (0 when the module is not loaded). */
+static int legacy_tables(void)
+{
+	FILE *f = fopen("/proc/self/net/ip_tables_names", "re");
+	char line[64];
+	int n = 0;
+
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while (fgets(line, sizeof(line), f))
+		n++;
+	fclose(f);
+	return n;
+}
+
+/* In a child in the host namespace: count the firewall tables there. */
+static int firewall_probe(struct demo *d, const void *arg)
+{
+	int nft = nft_tables(), ipt = legacy_tables();
+
+	(void)d;
+	(void)arg;
+	if (nft < 0)
+		printf("nftables: cannot list tables (%s), ", strerror(-nft));
+	else
+		printf("%d nftables tables, ", nft);
+	if (ipt < 0)
+		printf("iptables: cannot list tables (%s)\n", strerror(-ipt));
+	else
+		printf("%d iptables tables\n", ipt);
+	return nft == 0 && ipt == 0 ? 0 : 1;
+}
+
+/* The links of the demo's host namespace. */
+static int host_links(struct demo *d, struct link_tally *t)
+{
+	char why[256];
+	struct sl_nl *nl;
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	err = sl_nl_open_netns(d->ns_fd[NS_HOST], &nl);
+	if (!err) {
+		err = sl_nl_link_foreach(nl, tally_link, t);
+		sl_nl_close(nl);
+	}
+	if (err)
+		set_detail(d, "list the host's links: %s", take_err(err, why, sizeof(why)));
+	return err;
+}
+
+static int step_host(struct demo *d, const struct demo_step *s)
+{
+	struct link_tally t;
+	char fw[256], why[256];
+	struct kid k;
+	int st;
+
+	(void)s;
+	if (host_links(d, &t)) {
+		fprintf(d->tr, "    %s\n", d->detail);
+		return 1;
+	}
+	if (kid_spawn(d, d->ns_fd[NS_HOST], firewall_probe, NULL, &k)) {
+		set_detail(d, "%s", take_err(-EIO, why, sizeof(why)));
+		return 1;
+	}
+	st = kid_wait(d, &k, budget(d, DEMO_KID_MS), true, why, sizeof(why));
+	first_line(fw, sizeof(fw), st < 0 ? "firewall check: no result in time" : why);
+	fprintf(d->tr, "host namespace links: %s\n", t.list);
+	set_detail(d, "%u veth, %u bridge devices, %s", t.veth, t.bridge, fw);
+	fprintf(d->tr, "host namespace: %s%s\n", d->detail,
+		st == 0 && !t.bridge ? ": no bridge, no iptables needed" : "");
+	return st == 0 && t.bridge == 0 && t.veth == 3 ? 0 : 1;
+}
+
+/* ---- the scenario ---- */
+
+/* clang-format off */
+#define SECTION(t) {.kind = STEP_SECTION, .text = (t)}
+#define CLI(...)    {.kind = STEP_CLI, .args = (const char *const[]){__VA_ARGS__, NULL}}
+#define RUN(t, f)   {.kind = STEP_RUN, .text = (t), .fn = (f)}
+#define PROBE(t, f, src, dst, reply) \
+	{.kind = STEP_RUN, .text = (t), .fn = (f), .from = (src), .to = (dst), \
+	 .expect_reply = (reply)}
+/* clang-format on */
+
+static const struct demo_step demo_steps[] = {
+	SECTION("Namespaces: a host and three containers"),
+	RUN(NULL, step_netns),
+	SECTION("Networks and containers, with the sluice CLI"),
+	CLI("up"),
+	CLI("network", "create", "front", "--subnet", "10.89.1.0/24"),
+	CLI("network", "create", "back", "--subnet", "10.89.2.0/24"),
+	CLI("network", "connect", "front", "web", "--netns", "@web", "--ip", WEB_IP),
+	CLI("network", "connect", "front", "app", "--netns", "@app", "--ip", APP_IP),
+	CLI("network", "connect", "back", "other", "--netns", "@other", "--ip", OTHER_IP),
+	CLI("network", "ls"),
+	SECTION("Traffic"),
+	RUN(NULL, step_counters_before),
+	RUN(NULL, step_server),
+	PROBE("app -> web, TCP", step_tcp, NS_APP, NS_WEB, true),
+	PROBE("app -> web, ICMP echo", step_ping, NS_APP, NS_WEB, true),
+	PROBE("other -> web, TCP across networks", step_tcp, NS_OTHER, NS_WEB, false),
+	SECTION("What it took: counters, no bridge, no iptables"),
+	CLI("stats"),
+	RUN("counters rose", step_counters),
+	RUN("host: veths only, no bridge, no iptables", step_host),
+	SECTION("Restore: 'down' keeps the state, 'up' rebuilds it"),
+	CLI("down"),
+	PROBE("app -> web, TCP, while down", step_tcp, NS_APP, NS_WEB, false),
+	CLI("up"),
+	PROBE("app -> web, TCP, after down and up", step_tcp, NS_APP, NS_WEB, true),
+};
+
+static const char *sig_name(int sig)
+{
+	return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
+}
+
+/* Run one step; negative when the demo cannot go on. */
+static int step_run(struct demo *d, const struct demo_step *s)
+{
+	int rc;
+
+	switch (s->kind) {
+	case STEP_SECTION:
+		fprintf(d->tr, "\n== %u. %s\n", ++d->section, s->text);
+		return 0;
+	case STEP_CLI:
+		return run_cli(d, s->args, budget(d, DEMO_CLI_MS));
+	case STEP_RUN:
+		break;
+	}
+	d->detail[0] = '\0';
+	rc = s->fn(d, s);
+	if (demo_stop)
+		return demo_failf(d, "interrupted by %s", sig_name(demo_stop));
+	if (s->text)
+		check_add(d, s->text, rc == 0, d->detail);
+	if (rc < 0 || (rc && !s->text))
+		return demo_failf(d, "%s", d->detail[0] ? d->detail : "a setup step failed");
+	return 0;
+}
+
+static void run_steps(struct demo *d)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(demo_steps); i++) {
+		if (demo_stop) {
+			demo_failf(d, "interrupted by %s", sig_name(demo_stop));
+			return;
+		}
+		if (now_ms() >= d->deadline) {
+			demo_failf(d, "out of time (%d s) before step %zu", DEMO_STEPS_MS / 1000,
+				   i);
+			return;
+		}
+		if (step_run(d, &demo_steps[i]) < 0)
+			return;
+	}
+}
+
+/* ---- cleanup ---- */
+
+/* Nothing of the instance may be left; left: what cleanup already found, or "". */
+static void cleanup_verify(struct demo *d, char *left, size_t len)
+{
+	const char *dir = NULL;
+
+	if (sl_dp_is_up(&d->inst))
+		dir = d->inst.pin_dir;
+	else if (access(d->inst.state_dir, F_OK) == 0)
+		dir = d->inst.state_dir;
+	else if (access(d->inst.run_dir, F_OK) == 0)
+		dir = d->inst.run_dir;
+	if (!left[0] && dir)
+		snprintf(left, len, "%s", dir);
+	if (left[0]) {
+		set_detail(d, "left behind: %s", left);
+		fprintf(d->tr, "%s: remove it with 'sluice --instance %s down --purge'\n",
+			d->detail, d->instance);
+	} else {
+		set_detail(d, "no veths, pins, state or namespaces of %s left", d->instance);
+	}
+	check_add(d, "cleanup", !left[0], d->detail);
+}
+
+static void print_keep(struct demo *d)
+{
+	char self[256];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	const char *host = d->ns_path[NS_HOST];
+
+	self[n > 0 ? n : 0] = '\0';
+	fprintf(d->tr, "\n== %u. Kept (--keep)\n", ++d->section);
+	fprintf(d->tr, "The namespaces and instance %s stay (web's server is stopped). Try:\n",
+		d->instance);
+	fprintf(d->tr, "    ip netns exec %s ping -c 3 %s\n", strrchr(d->ns_path[NS_APP], '/') + 1,
+		WEB_IP);
+	fprintf(d->tr, "    nsenter --net=%s %s --instance %s network ls\n", host, self,
+		d->instance);
+	fprintf(d->tr, "Remove it with:\n");
+	fprintf(d->tr, "    nsenter --net=%s %s --instance %s down --purge\n", host, self,
+		d->instance);
+	for (int i = NS_MAX - 1; i >= 0; i--)
+		fprintf(d->tr, "    ip netns del %s\n", strrchr(d->ns_path[i], '/') + 1);
+	for (int i = 0; i < NS_MAX; i++)
+		if (d->ns_fd[i] >= 0)
+			close(d->ns_fd[i]);
+}
+
+/* Purge the instance, check its veths went, remove the namespaces. */
+static void demo_cleanup(struct demo *d)
+{
+	static const char *const purge[] = {"down", "--purge", NULL};
+	char left[SL_DIR_MAX + 64] = "", why_ns[SL_DIR_MAX] = "";
+	struct link_tally t;
+
+	kids_kill_all(d);
+	if (d->keep) {
+		print_keep(d);
+		return;
+	}
+	fprintf(d->tr, "\n== %u. Cleanup\n", ++d->section);
+	if (d->touched && d->ns_fd[NS_HOST] >= 0) {
+		run_cli(d, purge, DEMO_CLEANUP_MS);
+		if (host_links(d, &t))
+			snprintf(left, sizeof(left), "%s", d->detail);
+		else if (t.veth)
+			snprintf(left, sizeof(left), "%u veth(s) in %s", t.veth,
+				 strrchr(d->ns_path[NS_HOST], '/') + 1);
+	}
+	if (netns_remove_all(d, why_ns, sizeof(why_ns))) {
+		fprintf(d->tr, "%s\n", why_ns);
+		if (!left[0])
+			snprintf(left, sizeof(left), "%s", why_ns);
+	} else {
+		fprintf(d->tr, "removed the namespaces");
+		for (int i = NS_MAX - 1; i >= 0; i--)
+			fprintf(d->tr, " %s", strrchr(d->ns_path[i], '/') + 1);
+		fprintf(d->tr, "\n");
+	}
+	cleanup_verify(d, left, sizeof(left));
+}
+
+/* ---- signals ---- */
+
+static const int crash_sigs[] = {SIGSEGV, SIGBUS, SIGABRT, SIGFPE};
+
+struct demo_sigs {
+	struct sigaction intr, term, alrm, pipe, chld, crash[ARRAY_SIZE(crash_sigs)];
+};
+
+static void on_stop(int sig)
+{
+	demo_stop = sig;
+}
+
+static void backstop_say(const char *text)
+{
+	if (write(STDERR_FILENO, text, strlen(text)) < 0)
+		_exit(1);
+}
+
+/*
+ * From the backstop: `sluice --instance NAME down --purge` in the demo's host
+ * namespace, output discarded, given at most DEMO_BACKSTOP_PURGE_MS.
+ * Only async-signal-safe calls. Returns true when it succeeded.
+ */
+static bool backstop_purge(struct demo *d)
+{
+	struct timespec tick = {.tv_nsec = 10 * 1000 * 1000};
+	int status, null;
+	pid_t pid;
+
+	pid = fork();
+	if (pid == 0) {
+		null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (null < 0 || dup2(null, STDOUT_FILENO) < 0 || dup2(null, STDERR_FILENO) < 0 ||
+		    (d->ns_fd[NS_HOST] >= 0 && setns(d->ns_fd[NS_HOST], CLONE_NEWNET) < 0))
+			_exit(126);
+		execv("/proc/self/exe", d->purge_argv);
+		_exit(127);
+	}
+	for (int i = 0; pid > 0 && i < DEMO_BACKSTOP_PURGE_MS / 10; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+		nanosleep(&tick, NULL);
+	}
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	return false;
+}
+
+/*
+ * Kill the children, purge the instance, remove the namespaces, say what
+ * happened and what is left: for the backstop and for a crash of the demo.
+ */
+static void emergency_cleanup(const char *what)
+{
+	struct demo *d = demo_live;
+	bool purged = false;
+
+	if (!d)
+		return;
+	demo_live = NULL;
+	for (unsigned int i = 0; i < DEMO_MAX_KIDS; i++)
+		if (d->kids[i])
+			kill(d->kids[i], SIGKILL);
+	if (d->touched)
+		purged = backstop_purge(d);
+	for (int i = NS_MAX - 1; i >= 0; i--) {
+		if (!d->ns_made[i])
+			continue;
+		umount2(d->ns_path[i], MNT_DETACH);
+		unlink(d->ns_path[i]);
+	}
+	backstop_say("\nsluice: demo ");
+	backstop_say(what);
+	backstop_say(": killed its processes and removed its namespaces");
+	if (d->touched && !purged) {
+		backstop_say("; remove the rest with 'sluice --instance ");
+		backstop_say(d->instance);
+		backstop_say(" down --purge'");
+	}
+	backstop_say("\n");
+}
+
+/* Out of time although every wait is bounded. */
+static void on_backstop(int sig)
+{
+	(void)sig;
+	emergency_cleanup("out of time");
+	_exit(1);
+}
+
+/* A bug in the demo: clean up, then die of the same signal (SA_RESETHAND restored it). */
+static void on_crash(int sig)
+{
+	emergency_cleanup("crashed");
+	raise(sig);
+	_exit(128 + sig);
+}
+
+static void signals_install(struct demo *d, struct demo_sigs *old)
+{
+	struct sigaction stop = {.sa_handler = on_stop}, back = {.sa_handler = on_backstop},
+			 ign = {.sa_handler = SIG_IGN}, dfl = {.sa_handler = SIG_DFL},
+			 crash = {.sa_handler = on_crash, .sa_flags = SA_RESETHAND};
+
+	/* No SA_RESTART: a blocking call returns EINTR and the demo notices. */
+	sigemptyset(&stop.sa_mask);
+	sigemptyset(&back.sa_mask);
+	sigemptyset(&ign.sa_mask);
+	sigemptyset(&dfl.sa_mask);
+	sigemptyset(&crash.sa_mask);
+	demo_stop = 0;
+	demo_live = d;
+	sigaction(SIGINT, &stop, &old->intr);
+	sigaction(SIGTERM, &stop, &old->term);
+	sigaction(SIGALRM, &back, &old->alrm);
+	sigaction(SIGPIPE, &ign, &old->pipe);
+	/* An inherited SIG_IGN would reap the children before waitpid() sees them. */
+	sigaction(SIGCHLD, &dfl, &old->chld);
+	for (unsigned int i = 0; i < ARRAY_SIZE(crash_sigs); i++)
+		sigaction(crash_sigs[i], &crash, &old->crash[i]);
+	alarm(DEMO_BACKSTOP_S);
+}
+
+static void signals_restore(const struct demo_sigs *old)
+{
+	alarm(0);
+	sigaction(SIGINT, &old->intr, NULL);
+	sigaction(SIGTERM, &old->term, NULL);
+	sigaction(SIGALRM, &old->alrm, NULL);
+	sigaction(SIGPIPE, &old->pipe, NULL);
+	sigaction(SIGCHLD, &old->chld, NULL);
+	for (unsigned int i = 0; i < ARRAY_SIZE(crash_sigs); i++)
+		sigaction(crash_sigs[i], &old->crash[i], NULL);
+	demo_live = NULL;
+}
+
+/* ---- the command ---- */
+
+static void usage_demo(void)
+{
+	fprintf(stderr,
+		"Usage: sluice demo [--keep]\n"
+		"Show what sluice does on a throwaway topology: network namespaces for a host\n"
+		"and the containers web, app (network front) and other (network back), real\n"
+		"traffic between them, the counters, then 'down' and 'up' restoring it all.\n"
+		"Each control step runs the sluice CLI itself (instance demoPID, inside the\n"
+		"demo's host namespace) and is printed with its output. Everything is removed\n"
+		"at the end, also on failure or Ctrl-C; the run takes less than 30 s. Needs root.\n"
+		"  --keep   leave the namespaces and the instance for poking around, and print\n"
+		"           how to remove them\n"
+		"With -j the transcript goes to stderr and the result to stdout as JSON.\n"
+		"Exit status: 0 when every expected outcome happened, 1 otherwise.\n");
+}
+
+static int parse_args(int argc, char **argv, bool *keep)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--keep"))
+			*keep = true;
+		else
+			return ctl_usage("unexpected argument '%s': usage: sluice demo [--keep]",
+					 argv[i]);
+	}
+	return 0;
+}
+
+static int demo_init(struct demo *d, bool keep)
+{
+	int err;
+
+	memset(d, 0, sizeof(*d));
+	d->pid = getpid();
+	d->keep = keep;
+	d->tr = out_is_json() ? stderr : stdout;
+	d->server.out = -1;
+	snprintf(d->instance, sizeof(d->instance), "demo%d", (int)d->pid);
+	for (int i = 0; i < NS_MAX; i++) {
+		snprintf(d->ns_path[i], sizeof(d->ns_path[i]), NETNS_RUN_DIR "/sldemo%d-%s",
+			 (int)d->pid, ns_role[i]);
+		d->ns_fd[i] = -1;
+	}
+	d->purge_argv[0] = "sluice";
+	d->purge_argv[1] = "--instance";
+	d->purge_argv[2] = d->instance;
+	d->purge_argv[3] = "down";
+	d->purge_argv[4] = "--purge";
+	d->purge_argv[5] = NULL;
+	if ((err = sl_instance_init(&d->inst, d->instance)))
+		return err;
+	if (sl_dp_is_up(&d->inst) || access(d->inst.state_dir, F_OK) == 0)
+		return sl_errf(-EEXIST,
+			       "instance %s already exists (left by a killed demo?): remove it "
+			       "with 'sluice --instance %s down --purge'",
+			       d->instance, d->instance);
+	d->deadline = now_ms() + DEMO_STEPS_MS;
+	return 0;
+}
+
+static void print_intro(struct demo *d)
+{
+	fprintf(d->tr,
+		"sluice demo: containers made of network namespaces, wired by sluice's tc\n"
+		"programs instead of a bridge, iptables and docker-proxy. Each '$ sluice ...'\n"
+		"line runs this binary as 'sluice --instance %s ...' inside %s;\n"
+		"every line about traffic comes from traffic sent just now.\n",
+		d->instance, strrchr(d->ns_path[NS_HOST], '/') + 1);
+}
+
+/* The result: every expected outcome, then 0 or the first failure (exit 1). */
+static int demo_report(struct demo *d)
+{
+	const char *why = d->why[0] ? d->why : NULL;
+	char buf[256];
+
+	for (unsigned int i = 0; i < d->n_checks && !why; i++) {
+		if (!d->checks[i].ok) {
+			snprintf(buf, sizeof(buf), "%s: %s", d->checks[i].name,
+				 d->checks[i].detail);
+			why = buf;
+		}
+	}
+	out_obj_open(NULL);
+	out_str("instance", NULL, d->instance);
+	out_text("\n== Result\n");
+	out_arr_open("checks");
+	for (unsigned int i = 0; i < d->n_checks; i++) {
+		const struct demo_check *c = &d->checks[i];
+
+		out_obj_open(NULL);
+		out_str("name", NULL, c->name);
+		out_bool("ok", NULL, c->ok);
+		out_text("  %-4s %-36s ", c->ok ? "ok" : "FAIL", c->name);
+		out_str("detail", "%s\n", c->detail);
+		out_obj_close();
+	}
+	out_arr_close();
+	out_bool("ok", NULL, !why);
+	out_text("%s\n", why ? "demo FAILED" : "demo passed: every expected outcome happened");
+	out_obj_close();
+	if (!why)
+		return 0;
+	sl_err_clear();
+	return sl_errf(-EIO, "demo failed: %s", why);
+}
 
 int cmd_demo(struct ctl *c, int argc, char **argv)
 {
+	struct demo_sigs old;
+	struct demo d;
+	bool keep = false;
+	int err;
+
 	(void)c;
-	(void)argc;
-	(void)argv;
-	return sl_errf(-ENOSYS, "demo is not built yet");
+	if (ctl_wants_help(argc, argv)) {
+		usage_demo();
+		return 0;
+	}
+	if ((err = parse_args(argc, argv, &keep)))
+		return err;
+	if ((err = sl_check_privileges()) || (err = demo_init(&d, keep)))
+		return err;
+	signals_install(&d, &old);
+	print_intro(&d);
+	run_steps(&d);
+	demo_cleanup(&d);
+	signals_restore(&old);
+	fflush(d.tr);
+	return demo_report(&d);
 }

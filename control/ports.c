@@ -57,8 +57,12 @@ static bool ct_of_ids(const void *key, const void *value, void *arg)
 
 int ports_flush_flows(const struct sl_dp *dp, const __u8 *ids)
 {
-	return sl_dp_map_delete_if(dp->map_ct, sizeof(struct sl_ct_key), sizeof(struct sl_ct),
-				   ct_of_ids, (void *)ids);
+	int n = sl_dp_map_delete_if(dp->map_ct, sizeof(struct sl_ct_key), sizeof(struct sl_ct),
+				    ct_of_ids, (void *)ids);
+
+	if (n > 0)
+		sl_dp_stats_add(dp, SL_CTR_CT_FLUSHED, n);
+	return n;
 }
 
 int ports_take_endpoint(struct sl_state *st, const char *network, const char *container,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -16,6 +17,7 @@
 #include "log.h"
 #include "sl_endpoint.skel.h"
 #include "sl_uplink.skel.h"
+#include "sl_sock.skel.h"
 
 /* One handle and priority for every sluice tc filter, so re-attach replaces. */
 #define SL_TC_HANDLE 0x51
@@ -153,6 +155,7 @@ int sl_dp_open(const struct sl_instance *inst, struct sl_dp *dp)
 		{SL_MAP_ALLOW, offsetof(struct sl_dp, map_allow)},
 		{SL_MAP_CT, offsetof(struct sl_dp, map_ct)},
 		{SL_MAP_SVC_STATS, offsetof(struct sl_dp, map_svc_stats)},
+		{SL_MAP_HOSTADDRS, offsetof(struct sl_dp, map_hostaddrs)},
 	};
 	int err = 0;
 
@@ -338,20 +341,6 @@ int sl_dp_allow_del(const struct sl_dp *dp, __u32 id, __be32 addr, unsigned int 
 	return map_del(dp->map_allow, &key, SL_MAP_ALLOW);
 }
 
-int sl_dp_ct_count(const struct sl_dp *dp, unsigned int *entries)
-{
-	struct sl_ct_key key, next;
-	void *prev = NULL;
-
-	*entries = 0;
-	while (bpf_map_get_next_key(dp->map_ct, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		(*entries)++;
-	}
-	return 0;
-}
-
 int sl_dp_svc_stats_read(const struct sl_dp *dp, __u32 id, struct sl_svc_counter *out)
 {
 	int ncpu = libbpf_num_possible_cpus();
@@ -429,4 +418,177 @@ int sl_dp_map_delete_if(int fd, size_t key_size, size_t value_size,
 		removed += bpf_map_delete_elem(fd, keys + i * key_size) == 0;
 	free(keys);
 	return removed;
+}
+
+int sl_dp_stats_add(const struct sl_dp *dp, enum sl_ctr ctr, __u64 packets)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct sl_counter *percpu;
+	__u32 key = ctr;
+	int err = 0;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	percpu = calloc(ncpu, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	/* Only userspace writes these slots, so read-modify-write does not race BPF. */
+	if (bpf_map_lookup_elem(dp->map_stats, &key, percpu) < 0) {
+		err = -errno;
+	} else {
+		percpu[0].packets += packets;
+		if (bpf_map_update_elem(dp->map_stats, &key, percpu, BPF_EXIST) < 0)
+			err = -errno;
+	}
+	free(percpu);
+	return err;
+}
+
+int sl_dp_ct_summary(const struct sl_dp *dp, struct sl_ct_summary *sum)
+{
+	struct sl_ct_key key, next;
+	void *prev = NULL;
+	struct sl_ct ct;
+
+	memset(sum, 0, sizeof(*sum));
+	sum->max = SL_CT_MAX;
+	while (bpf_map_get_next_key(dp->map_ct, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(dp->map_ct, &key, &ct) < 0)
+			continue;
+		sum->entries++;
+		if (key.dir == SL_CT_DIR_ORIG && ct.state < SL_CT_STATE_COUNT)
+			sum->flows_by_state[ct.state]++;
+	}
+	return 0;
+}
+
+int sl_netns_cookie(__u64 *cookie)
+{
+	socklen_t len = sizeof(*cookie);
+	int fd, err = 0;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return sl_errf(-errno, "socket: %s", strerror(errno));
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, cookie, &len) < 0)
+		err = sl_errf(-errno, "read the network namespace cookie: %s (needs Linux 5.14)",
+			      strerror(errno));
+	close(fd);
+	return err;
+}
+
+/* Attach prog to the cgroup through a pinned link, or swap it into the existing link. */
+static int attach_cgroup_link(struct bpf_program *prog, int cgroup_fd, const char *cgroup,
+			      const char *path)
+{
+	struct bpf_link *link = bpf_link__open(path);
+	int err;
+
+	if (link) {
+		/* A live instance: replace the program atomically, the hook never gaps. */
+		err = bpf_link__update_program(link, prog);
+		bpf_link__disconnect(link);
+		bpf_link__destroy(link);
+		if (err)
+			return sl_errf(err, "update cgroup link %s: %s", path, strerror(-err));
+		return 0;
+	}
+	link = bpf_program__attach_cgroup(prog, cgroup_fd);
+	if (!link)
+		return sl_errf(-errno, "attach %s to cgroup %s: %s", bpf_program__name(prog), cgroup,
+			       strerror(errno));
+	err = bpf_link__pin(link, path);
+	if (err)
+		sl_errf(err, "pin cgroup link %s: %s", path, strerror(-err));
+	/* The pin holds the attachment; our handle goes. */
+	bpf_link__disconnect(link);
+	bpf_link__destroy(link);
+	return err;
+}
+
+int sl_dp_attach_sock(const struct sl_instance *inst, const char *cgroup)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = inst->pin_dir);
+	char links[SL_DIR_MAX + 8], path[PATH_MAX];
+	struct sl_sock_bpf *skel;
+	struct bpf_program *prog;
+	__u64 cookie;
+	int err, cgfd;
+
+	err = sl_netns_cookie(&cookie);
+	if (err)
+		return err;
+	cgfd = open(cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cgfd < 0)
+		return sl_errf(-errno, "open cgroup %s: %s — give a cgroup v2 directory with "
+				       "--cgroup (e.g. /sys/fs/cgroup/unified) or --cgroup none",
+			       cgroup, strerror(errno));
+	pin_path(inst, "links", links, sizeof(links));
+	err = sl_mkdirs(links, 0700);
+	if (err) {
+		sl_errf(err, "create %s: %s", links, strerror(-err));
+		goto out_fd;
+	}
+	skel = sl_sock_bpf__open_opts(&opts);
+	if (!skel) {
+		err = sl_errf(-errno, "open BPF object sl_sock: %s", strerror(errno));
+		goto out_fd;
+	}
+	skel->rodata->sl_host_netns_cookie = cookie;
+	err = sl_sock_bpf__load(skel);
+	if (err) {
+		sl_errf(err, "load BPF object sl_sock: %s — run with -vvv for the verifier log",
+			strerror(-err));
+		goto out;
+	}
+	bpf_object__for_each_program(prog, skel->obj)
+	{
+		snprintf(path, sizeof(path), "%s/%s", links, bpf_program__name(prog));
+		err = attach_cgroup_link(prog, cgfd, cgroup, path);
+		if (err)
+			goto out;
+	}
+out:
+	sl_sock_bpf__destroy(skel);
+out_fd:
+	close(cgfd);
+	return err;
+}
+
+int sl_dp_detach_sock(const struct sl_instance *inst)
+{
+	char links[SL_DIR_MAX + 8];
+	int err;
+
+	pin_path(inst, "links", links, sizeof(links));
+	err = sl_rmtree(links);
+	if (err)
+		return sl_errf(err, "remove cgroup links under %s: %s", links, strerror(-err));
+	return 0;
+}
+
+int sl_dp_hostaddrs_sync(const struct sl_dp *dp, const __be32 *addrs, unsigned int n)
+{
+	__u32 one = 1;
+	__be32 key, next;
+	void *prev = NULL;
+
+	for (unsigned int i = 0; i < n; i++)
+		if (bpf_map_update_elem(dp->map_hostaddrs, &addrs[i], &one, BPF_ANY) < 0)
+			return sl_errf(-errno, "update map %s: %s", SL_MAP_HOSTADDRS,
+				       strerror(errno));
+	/* Drop addresses the host no longer has. */
+	while (bpf_map_get_next_key(dp->map_hostaddrs, prev, &next) == 0) {
+		bool keep = false;
+
+		key = next;
+		for (unsigned int i = 0; i < n && !keep; i++)
+			keep = addrs[i] == key;
+		if (!keep && bpf_map_delete_elem(dp->map_hostaddrs, &key) == 0)
+			continue; /* key deleted: the walk goes on from the same prev */
+		prev = &key;
+	}
+	return 0;
 }

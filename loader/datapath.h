@@ -31,6 +31,7 @@ struct sl_dp {
 	int map_allow;
 	int map_ct;
 	int map_svc_stats;
+	int map_hostaddrs;
 };
 
 #define SL_DP_NFDS (sizeof(struct sl_dp) / sizeof(int))
@@ -48,6 +49,18 @@ int sl_dp_open(const struct sl_instance *inst, struct sl_dp *dp);
 void sl_dp_close(struct sl_dp *dp);
 /* Remove every pin of the instance (programs stay attached until detached). */
 int sl_dp_unpin(const struct sl_instance *inst);
+
+/* The cookie of the caller's network namespace. */
+int sl_netns_cookie(__u64 *cookie);
+/*
+ * Load the socket hooks for the caller's netns and attach them to the
+ * cgroup through links pinned under <pin dir>/links (an existing link gets
+ * the new program atomically). sl_dp_detach_sock removes the links.
+ */
+int sl_dp_attach_sock(const struct sl_instance *inst, const char *cgroup);
+int sl_dp_detach_sock(const struct sl_instance *inst);
+/* Make sl_hostaddrs exactly addrs[0..n). */
+int sl_dp_hostaddrs_sync(const struct sl_dp *dp, const __be32 *addrs, unsigned int n);
 
 /* tc clsact ingress, direct action; replaces what sluice attached before. */
 int sl_dp_attach_tc_ingress(int ifindex, const char *ifname, int prog_fd);
@@ -68,8 +81,16 @@ int sl_dp_svc_put(const struct sl_dp *dp, __be32 addr, __u16 port, __u8 proto,
 int sl_dp_svc_del(const struct sl_dp *dp, __be32 addr, __u16 port, __u8 proto);
 int sl_dp_allow_put(const struct sl_dp *dp, __u32 id, __be32 addr, unsigned int prefixlen);
 int sl_dp_allow_del(const struct sl_dp *dp, __u32 id, __be32 addr, unsigned int prefixlen);
-/* Count the conntrack entries (a walk of the map). */
-int sl_dp_ct_count(const struct sl_dp *dp, unsigned int *entries);
+#define SL_CT_STATE_COUNT 4
+struct sl_ct_summary {
+	unsigned int entries; /* live entries (two per flow) */
+	unsigned int max;     /* capacity of sl_ct */
+	unsigned int flows_by_state[SL_CT_STATE_COUNT]; /* ORIG entries per enum sl_ct_state */
+};
+/* Walk the conntrack map. */
+int sl_dp_ct_summary(const struct sl_dp *dp, struct sl_ct_summary *sum);
+/* Add to a userspace-owned counter (e.g. SL_CTR_CT_FLUSHED). */
+int sl_dp_stats_add(const struct sl_dp *dp, enum sl_ctr ctr, __u64 packets);
 /* Per-mapping counters summed over CPUs; reset zeroes them for a reused id. */
 int sl_dp_svc_stats_read(const struct sl_dp *dp, __u32 id, struct sl_svc_counter *out);
 int sl_dp_svc_stats_reset(const struct sl_dp *dp, __u32 id);

@@ -10,14 +10,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include "log.h"
 #include "state.h"
 
 #define SL_STATE_HEADER	    "# sluice state v1"
 #define SL_STATE_HEADER_PFX "# sluice state v"
-/* endpoint + 2 names + 7 keys + SL_MAX_ALIASES aliases is 18; leave room. */
+/*
+ * endpoint + 2 names + 7 keys + SL_MAX_ALIASES aliases is 18, port + 2 names
+ * + 4 keys + SL_MAX_PORT_ALLOW allows is 15; leave room.
+ */
 #define MAX_FIELDS 32
+/* Port ids and port numbers are 1..65535. */
+#define PORT_MAX 65535
 /* A quoted value in a message: at most QUOTE_SRC bytes of it, escaped. */
 #define QUOTE_SRC 48
 #define QUOTE_LEN (QUOTE_SRC * 4 + 8)
@@ -33,6 +39,7 @@ void sl_state_free(struct sl_state *st)
 {
 	free(st->networks);
 	free(st->endpoints);
+	free(st->ports);
 	sl_state_init(st);
 }
 
@@ -164,6 +171,18 @@ struct sl_ep *sl_state_add_endpoint(struct sl_state *st, const struct sl_ep *ep)
 	return &st->endpoints[st->n_endpoints++];
 }
 
+struct sl_port *sl_state_add_port(struct sl_state *st, const struct sl_port *p)
+{
+	void *arr = st->ports;
+
+	if (st->n_ports == UINT_MAX ||
+	    grow(&arr, &st->cap_ports, st->n_ports + 1, sizeof(*st->ports)))
+		return NULL;
+	st->ports = arr;
+	st->ports[st->n_ports] = *p;
+	return &st->ports[st->n_ports++];
+}
+
 void sl_state_del_network(struct sl_state *st, unsigned int idx)
 {
 	if (idx >= st->n_networks)
@@ -180,6 +199,14 @@ void sl_state_del_endpoint(struct sl_state *st, unsigned int idx)
 	memmove(&st->endpoints[idx], &st->endpoints[idx + 1],
 		(st->n_endpoints - idx - 1) * sizeof(*st->endpoints));
 	st->n_endpoints--;
+}
+
+void sl_state_del_port(struct sl_state *st, unsigned int idx)
+{
+	if (idx >= st->n_ports)
+		return;
+	memmove(&st->ports[idx], &st->ports[idx + 1], (st->n_ports - idx - 1) * sizeof(*st->ports));
+	st->n_ports--;
 }
 
 struct sl_network *sl_state_network(struct sl_state *st, const char *name)
@@ -229,12 +256,57 @@ __u32 sl_state_next_network_id(const struct sl_state *st)
 	return 0; /* unreachable: at most UINT_MAX networks, 2^32 - 1 ids */
 }
 
+/* A bitmap of the ids in use: O(n) plus a fixed 8 KiB scan. */
+__u32 sl_state_next_port_id(const struct sl_state *st)
+{
+	enum { BITS = 8 * sizeof(unsigned long) };
+	unsigned long used[(PORT_MAX + 1 + BITS - 1) / BITS];
+	unsigned int i, w, b;
+	__u32 id;
+
+	memset(used, 0, sizeof(used));
+	used[0] = 1; /* id 0 is never handed out */
+	for (i = 0; i < st->n_ports; i++) {
+		id = st->ports[i].id;
+		if (id <= PORT_MAX)
+			used[id / BITS] |= 1UL << (id % BITS);
+	}
+	for (w = 0; w < sizeof(used) / sizeof(used[0]); w++) {
+		if (used[w] == ~0UL)
+			continue;
+		for (b = 0; b < BITS; b++) {
+			id = w * BITS + b;
+			if (id > PORT_MAX)
+				return 0;
+			if (!(used[w] & (1UL << b)))
+				return id;
+		}
+	}
+	return 0; /* all 65535 ids taken */
+}
+
+static bool port_equal(const struct sl_port *x, const struct sl_port *y)
+{
+	unsigned int j;
+
+	if (strncmp(x->container, y->container, SL_NAME_MAX) ||
+	    strncmp(x->network, y->network, SL_NAME_MAX) || x->id != y->id ||
+	    x->proto != y->proto || x->host_addr != y->host_addr || x->host_port != y->host_port ||
+	    x->container_port != y->container_port || x->n_allow != y->n_allow)
+		return false;
+	for (j = 0; j < x->n_allow && j < SL_MAX_PORT_ALLOW; j++)
+		if (x->allow[j].addr != y->allow[j].addr ||
+		    x->allow[j].prefixlen != y->allow[j].prefixlen)
+			return false;
+	return true;
+}
+
 bool sl_state_equal(const struct sl_state *a, const struct sl_state *b)
 {
 	unsigned int i, j;
 
 	if (a->n_networks != b->n_networks || a->n_endpoints != b->n_endpoints ||
-	    a->n_uplinks != b->n_uplinks)
+	    a->n_ports != b->n_ports || a->n_uplinks != b->n_uplinks)
 		return false;
 	for (i = 0; i < a->n_networks; i++) {
 		const struct sl_network *x = &a->networks[i], *y = &b->networks[i];
@@ -259,6 +331,9 @@ bool sl_state_equal(const struct sl_state *a, const struct sl_state *b)
 			if (strncmp(x->aliases[j], y->aliases[j], SL_NAME_MAX))
 				return false;
 	}
+	for (i = 0; i < a->n_ports; i++)
+		if (!port_equal(&a->ports[i], &b->ports[i]))
+			return false;
 	for (i = 0; i < a->n_uplinks && i < SL_STATE_MAX_UPLINKS; i++)
 		if (strncmp(a->uplinks[i], b->uplinks[i], SL_IFNAME_MAX))
 			return false;
@@ -269,8 +344,9 @@ bool sl_state_equal(const struct sl_state *a, const struct sl_state *b)
 
 struct parser {
 	struct sl_state st;
-	unsigned int *net_line, *ep_line; /* source line of each record */
-	unsigned int cap_net_line, cap_ep_line;
+	unsigned int *net_line, *ep_line, *port_line; /* source line of each record */
+	unsigned int cap_net_line, cap_ep_line, cap_port_line;
+	unsigned int *id_owner; /* port id -> index + 1 of the port using it; lazy */
 	unsigned int uplink_line[SL_STATE_MAX_UPLINKS];
 	unsigned int lineno;
 	char *err;
@@ -340,8 +416,11 @@ static char *split_kv(char *tok)
 	return eq + 1;
 }
 
-/* The error for a subnet that does not parse, with a hint when only host bits are wrong. */
-static int bad_subnet(struct parser *p, const char *net, const char *val)
+/*
+ * The error for a CIDR field (who's field, e.g. "network a" and "subnet")
+ * that does not parse, with a hint when only host bits are wrong.
+ */
+static int bad_cidr(struct parser *p, const char *who, const char *field, const char *val)
 {
 	char q[QUOTE_LEN], ip[SL_IP4_STRLEN], addr[SL_IP4_STRLEN];
 	const char *slash = strchr(val, '/');
@@ -358,13 +437,20 @@ static int bad_subnet(struct parser *p, const char *net, const char *val)
 		/* Re-parse with a zero address to validate the prefix on its own. */
 		if (!sl_ip4_parse(addr, &a) && snprintf(ip, sizeof(ip), "0.0.0.0/%s", plen) > 0 &&
 		    !sl_cidr_parse(ip, &c))
-			return perr(p,
-				    "network %s: subnet %s has host bits set (did you mean %s/%u?)",
-				    net, quote(q, val),
+			return perr(p, "%s: %s %s has host bits set (did you mean %s/%u?)", who,
+				    field, quote(q, val),
 				    sl_ip4_fmt(sl_cidr_network(a, c.prefixlen), ip), c.prefixlen);
 	}
-	return perr(p, "network %s: bad subnet %s (expected A.B.C.D/N with N in 0..32)", net,
+	return perr(p, "%s: bad %s %s (expected A.B.C.D/N with N in 0..32)", who, field,
 		    quote(q, val));
+}
+
+static int bad_subnet(struct parser *p, const char *net, const char *val)
+{
+	char who[SL_NAME_MAX + 16];
+
+	snprintf(who, sizeof(who), "network %s", net);
+	return bad_cidr(p, who, "subnet", val);
 }
 
 static int track_line(unsigned int **arr, unsigned int *cap, unsigned int idx, unsigned int line)
@@ -630,6 +716,157 @@ bad:
 	return -EINVAL;
 }
 
+/* A port number: strict decimal 1..65535. */
+static int parse_portnum(const char *s, __u16 *out)
+{
+	__u64 v;
+
+	if (parse_u64(s, &v) || v == 0 || v > PORT_MAX)
+		return -EINVAL;
+	*out = (__u16)v;
+	return 0;
+}
+
+/* "A.B.C.D:PORT": a strict dotted quad (0.0.0.0 allowed) and a port number. */
+static int parse_hostport(const char *s, __be32 *addr, __u16 *port)
+{
+	const char *colon = strchr(s, ':');
+	char a[SL_IP4_STRLEN];
+	size_t n;
+
+	if (!colon || (n = (size_t)(colon - s)) >= sizeof(a))
+		return -EINVAL;
+	memcpy(a, s, n);
+	a[n] = '\0';
+	if (sl_ip4_parse(a, addr) || parse_portnum(colon + 1, port))
+		return -EINVAL;
+	return 0;
+}
+
+static const char *proto_name(__u8 proto)
+{
+	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : NULL;
+}
+
+/*
+ * port CONTAINER NETWORK id=N proto=tcp|udp host=A.B.C.D:PORT container_port=PORT
+ *      [allow=CIDR]...
+ * The record's own syntax and its id are checked here; its endpoint and host
+ * port conflicts once the whole file is read (the endpoint may come later).
+ */
+static int parse_port(struct parser *p, char **tok, unsigned int ntok)
+{
+	bool have_id = false, have_proto = false, have_host = false, have_cport = false;
+	char q[QUOTE_LEN], who[2 * SL_NAME_MAX + 8];
+	const struct sl_port *o;
+	struct sl_cidr c;
+	struct sl_port pt;
+	unsigned int i, j;
+	const char *what;
+	char *val;
+	__u64 v;
+
+	memset(&pt, 0, sizeof(pt));
+	if (ntok < 3)
+		return perr(p, "port: expected CONTAINER NETWORK and fields");
+	for (i = 1; i <= 2; i++)
+		if (!sl_name_valid(tok[i]))
+			return perr(p,
+				    "port: bad %s name %s (names are [A-Za-z0-9][A-Za-z0-9_.-]*, "
+				    "at most %d bytes)",
+				    i == 1 ? "container" : "network", quote(q, tok[i]),
+				    SL_NAME_MAX - 1);
+	strcpy(pt.container, tok[1]);
+	strcpy(pt.network, tok[2]);
+	snprintf(who, sizeof(who), "port %s %s", pt.container, pt.network);
+
+	for (i = 3; i < ntok; i++) {
+		val = split_kv(tok[i]);
+		if (!val)
+			return perr(p, "%s: unknown field %s", who, quote(q, tok[i]));
+		what = tok[i];
+		if (!strcmp(what, "id")) {
+			if (have_id)
+				goto dup;
+			have_id = true;
+			if (parse_u64(val, &v) || v == 0 || v > PORT_MAX)
+				return perr(p, "%s: bad id %s (expected 1..%d)", who, quote(q, val),
+					    PORT_MAX);
+			pt.id = (__u32)v;
+		} else if (!strcmp(what, "proto")) {
+			if (have_proto)
+				goto dup;
+			have_proto = true;
+			if (!strcmp(val, "tcp"))
+				pt.proto = IPPROTO_TCP;
+			else if (!strcmp(val, "udp"))
+				pt.proto = IPPROTO_UDP;
+			else
+				return perr(p, "%s: bad proto %s (expected tcp or udp)", who,
+					    quote(q, val));
+		} else if (!strcmp(what, "host")) {
+			if (have_host)
+				goto dup;
+			have_host = true;
+			if (parse_hostport(val, &pt.host_addr, &pt.host_port))
+				return perr(p,
+					    "%s: bad host %s (expected A.B.C.D:PORT with PORT in "
+					    "1..%d; 0.0.0.0:PORT for every address)",
+					    who, quote(q, val), PORT_MAX);
+		} else if (!strcmp(what, "container_port")) {
+			if (have_cport)
+				goto dup;
+			have_cport = true;
+			if (parse_portnum(val, &pt.container_port))
+				return perr(p, "%s: bad container_port %s (expected 1..%d)", who,
+					    quote(q, val), PORT_MAX);
+		} else if (!strcmp(what, "allow")) {
+			if (sl_cidr_parse(val, &c))
+				return bad_cidr(p, who, "allow", val);
+			if (pt.n_allow >= SL_MAX_PORT_ALLOW)
+				return perr(p, "%s: more than %d allow= CIDRs", who,
+					    SL_MAX_PORT_ALLOW);
+			for (j = 0; j < pt.n_allow; j++)
+				if (pt.allow[j].addr == c.addr &&
+				    pt.allow[j].prefixlen == c.prefixlen)
+					return perr(p, "%s: duplicate allow %s", who,
+						    quote(q, val));
+			pt.allow[pt.n_allow++] = c;
+		} else {
+			val[-1] = '='; /* quote the whole field */
+			return perr(p, "%s: unknown field %s", who, quote(q, what));
+		}
+	}
+	what = !have_id	     ? "id"
+	       : !have_proto ? "proto"
+	       : !have_host  ? "host"
+	       : !have_cport ? "container_port"
+			     : NULL;
+	if (what)
+		return perr(p, "%s: missing %s=", who, what);
+
+	if (p->st.n_ports >= SL_STATE_MAX_PORTS)
+		return perr(p, "too many ports (at most %d)", SL_STATE_MAX_PORTS);
+	if (!p->id_owner) {
+		p->id_owner = calloc(PORT_MAX + 1, sizeof(*p->id_owner));
+		if (!p->id_owner)
+			return nomem(p);
+	}
+	if (p->id_owner[pt.id]) {
+		o = &p->st.ports[p->id_owner[pt.id] - 1];
+		return perr(p, "%s: id %u already used by port %s %s on line %u", who, pt.id,
+			    o->container, o->network, p->port_line[p->id_owner[pt.id] - 1]);
+	}
+	if (track_line(&p->port_line, &p->cap_port_line, p->st.n_ports, p->lineno) ||
+	    !sl_state_add_port(&p->st, &pt))
+		return nomem(p);
+	p->id_owner[pt.id] = p->st.n_ports;
+	return 0;
+
+dup:
+	return perr(p, "%s: duplicate %s=", who, what);
+}
+
 /* uplink IFNAME */
 static int parse_uplink(struct parser *p, char **tok, unsigned int ntok)
 {
@@ -677,9 +914,11 @@ static int parse_line(struct parser *p, char *line)
 		return parse_network(p, tok, ntok);
 	if (!strcmp(tok[0], "endpoint"))
 		return parse_endpoint(p, tok, ntok);
+	if (!strcmp(tok[0], "port"))
+		return parse_port(p, tok, ntok);
 	if (!strcmp(tok[0], "uplink"))
 		return parse_uplink(p, tok, ntok);
-	return perr(p, "unknown record %s (expected network, endpoint or uplink)",
+	return perr(p, "unknown record %s (expected network, endpoint, port or uplink)",
 		    quote(q, tok[0]));
 }
 
@@ -848,6 +1087,152 @@ out:
 	return ret;
 }
 
+static int cmp_ep_pair(const void *a, const void *b)
+{
+	const struct sl_ep *const *x = a, *const *y = b;
+	int r = strcmp((*x)->network, (*y)->network);
+
+	return r ? r : strcmp((*x)->container, (*y)->container);
+}
+
+struct port_ref {
+	const struct sl_port *pt;
+	unsigned int line;
+};
+
+/* By (proto, host port, host address, line): 0.0.0.0 leads each (proto, port). */
+static int cmp_port_ref(const void *a, const void *b)
+{
+	const struct port_ref *x = a, *y = b;
+	__u32 ax = ntohl(x->pt->host_addr), ay = ntohl(y->pt->host_addr);
+
+	if (x->pt->proto != y->pt->proto)
+		return x->pt->proto < y->pt->proto ? -1 : 1;
+	if (x->pt->host_port != y->pt->host_port)
+		return x->pt->host_port < y->pt->host_port ? -1 : 1;
+	if (ax != ay)
+		return ax < ay ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/*
+ * The host port conflict on the earliest line: sets *at to the ref on that
+ * line and *with to the earliest earlier ref it conflicts with, or returns
+ * false. refs are sorted by cmp_port_ref, so one pass finds it: within a
+ * (proto, port) group, a wildcard conflicts with every other member (the
+ * group's earliest line is its partner), a specific address with the
+ * earliest member of its own address and the earliest wildcard.
+ */
+static bool first_conflict(const struct port_ref *refs, unsigned int n, long *at, long *with)
+{
+	unsigned int g, e, i, k, m;
+	long first, wild, cand;
+
+	*at = *with = -1;
+	for (g = 0; g < n; g = e) {
+		first = g;
+		for (e = g + 1; e < n && refs[e].pt->proto == refs[g].pt->proto &&
+				refs[e].pt->host_port == refs[g].pt->host_port;
+		     e++)
+			if (refs[e].line < refs[first].line)
+				first = e;
+		/* Lines ascend within one address: the first wildcard is the earliest. */
+		wild = refs[g].pt->host_addr == 0 ? (long)g : -1;
+		for (i = g; i < e; i = k) {
+			for (k = i + 1; k < e && refs[k].pt->host_addr == refs[i].pt->host_addr;
+			     k++)
+				;
+			for (m = i; m < k; m++) {
+				cand = -1;
+				if (refs[m].pt->host_addr == 0) {
+					if (first != (long)m)
+						cand = first;
+				} else {
+					if (m != i)
+						cand = i;
+					if (wild >= 0 && refs[wild].line < refs[m].line &&
+					    (cand < 0 || refs[wild].line < refs[cand].line))
+						cand = wild;
+				}
+				if (cand >= 0 && (*at < 0 || refs[m].line < refs[*at].line)) {
+					*at = m;
+					*with = cand;
+				}
+			}
+		}
+	}
+	return *at >= 0;
+}
+
+/*
+ * Checks across ports, once the whole file (and check_endpoints) is done:
+ * each port's endpoint exists, and no two ports claim one host port. Both
+ * sort, so 65535 ports stay O(n log n).
+ */
+static int check_ports(struct parser *p)
+{
+	char ip[SL_IP4_STRLEN], ip2[SL_IP4_STRLEN];
+	const struct sl_ep **eps = NULL, **hit, *keyp;
+	const struct sl_port *pt, *o;
+	struct sl_state *st = &p->st;
+	struct port_ref *refs = NULL;
+	struct sl_ep *key = NULL;
+	unsigned int i;
+	long at, with;
+	int ret = 0;
+
+	if (!st->n_ports)
+		return 0;
+	eps = calloc(st->n_endpoints + 1, sizeof(*eps));
+	refs = calloc(st->n_ports, sizeof(*refs));
+	key = calloc(1, sizeof(*key)); /* ~4.6 KiB: off the stack */
+	if (!eps || !refs || !key) {
+		ret = nomem(p);
+		goto out;
+	}
+	for (i = 0; i < st->n_endpoints; i++)
+		eps[i] = &st->endpoints[i];
+	qsort(eps, st->n_endpoints, sizeof(*eps), cmp_ep_pair);
+
+	keyp = key;
+	for (i = 0; i < st->n_ports; i++) {
+		pt = &st->ports[i];
+		strcpy(key->network, pt->network);
+		strcpy(key->container, pt->container);
+		hit = bsearch(&keyp, eps, st->n_endpoints, sizeof(*eps), cmp_ep_pair);
+		if (!hit) {
+			p->lineno = p->port_line[i];
+			ret = perr(p,
+				   "port %s %s: no endpoint %s/%s (container %s is not on network "
+				   "%s)",
+				   pt->container, pt->network, pt->network, pt->container,
+				   pt->container, pt->network);
+			goto out;
+		}
+		refs[i].pt = pt;
+		refs[i].line = p->port_line[i];
+	}
+
+	qsort(refs, st->n_ports, sizeof(*refs), cmp_port_ref);
+	if (first_conflict(refs, st->n_ports, &at, &with)) {
+		pt = refs[at].pt;
+		o = refs[with].pt;
+		p->lineno = refs[at].line;
+		ret = perr(p,
+			   "port %s %s: host %s:%u/%s conflicts with host %s:%u/%s of port %s %s "
+			   "on line %u",
+			   pt->container, pt->network, sl_ip4_fmt(pt->host_addr, ip), pt->host_port,
+			   proto_name(pt->proto), sl_ip4_fmt(o->host_addr, ip2), o->host_port,
+			   proto_name(o->proto), o->container, o->network, refs[with].line);
+		goto out;
+	}
+out:
+	free(key);
+	free(eps);
+	free(refs);
+	return ret;
+}
+
 static int check_header(struct parser *p, const char *line)
 {
 	char q[QUOTE_LEN];
@@ -924,10 +1309,14 @@ int sl_state_parse(const char *buf, size_t len, struct sl_state *st, char *err, 
 			goto out;
 	}
 	ret = check_endpoints(&p);
+	if (!ret)
+		ret = check_ports(&p);
 out:
 	free(line);
 	free(p.net_line);
 	free(p.ep_line);
+	free(p.port_line);
+	free(p.id_owner);
 	if (ret) {
 		sl_state_free(&p.st);
 		return ret;
@@ -999,6 +1388,21 @@ static bool ep_fmt_ok(const struct sl_ep *ep)
 	return true;
 }
 
+static bool port_fmt_ok(const struct sl_port *pt)
+{
+	unsigned int i;
+
+	if (!sl_name_valid(pt->container) || !sl_name_valid(pt->network) || pt->id == 0 ||
+	    pt->id > PORT_MAX || !proto_name(pt->proto) || !pt->host_port || !pt->container_port ||
+	    pt->n_allow > SL_MAX_PORT_ALLOW)
+		return false;
+	for (i = 0; i < pt->n_allow; i++)
+		if (pt->allow[i].prefixlen > 32 ||
+		    sl_cidr_network(pt->allow[i].addr, pt->allow[i].prefixlen) != pt->allow[i].addr)
+			return false;
+	return true;
+}
+
 int sl_state_format(const struct sl_state *st, char **out, size_t *outlen)
 {
 	char ip[SL_IP4_STRLEN], cidr[SL_CIDR_STRLEN], mac[18];
@@ -1008,7 +1412,7 @@ int sl_state_format(const struct sl_state *st, char **out, size_t *outlen)
 	*out = NULL;
 	*outlen = 0;
 	if (st->n_networks > SL_STATE_MAX_NETWORKS || st->n_endpoints > SL_STATE_MAX_ENDPOINTS ||
-	    st->n_uplinks > SL_STATE_MAX_UPLINKS)
+	    st->n_ports > SL_STATE_MAX_PORTS || st->n_uplinks > SL_STATE_MAX_UPLINKS)
 		return -EINVAL;
 	sb.cap = 256;
 	sb.p = malloc(sb.cap);
@@ -1043,6 +1447,20 @@ int sl_state_format(const struct sl_state *st, char **out, size_t *outlen)
 				  (unsigned long long)ep->nsino);
 		for (j = 0; j < ep->n_aliases; j++)
 			sb_printf(&sb, " alias=%s", ep->aliases[j]);
+		sb_printf(&sb, "\n");
+	}
+	for (i = 0; i < st->n_ports && !sb.err; i++) {
+		const struct sl_port *pt = &st->ports[i];
+
+		if (!port_fmt_ok(pt)) {
+			sb.err = -EINVAL;
+			break;
+		}
+		sb_printf(&sb, "port %s %s id=%u proto=%s host=%s:%u container_port=%u",
+			  pt->container, pt->network, pt->id, proto_name(pt->proto),
+			  sl_ip4_fmt(pt->host_addr, ip), pt->host_port, pt->container_port);
+		for (j = 0; j < pt->n_allow; j++)
+			sb_printf(&sb, " allow=%s", sl_cidr_fmt(&pt->allow[j], cidr));
 		sb_printf(&sb, "\n");
 	}
 	for (i = 0; i < st->n_uplinks && !sb.err; i++) {

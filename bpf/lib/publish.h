@@ -106,8 +106,10 @@ static __always_inline enum sl_ctr sl_dnat_decide(void *ctx, const struct sl_pkt
 	ct = sl_ct_lookup(&key, pkt, now);
 	/* A new SYN on a closed 4-tuple starts a new flow (port reuse). */
 	if (ct && f->proto == IPPROTO_TCP && ct->state >= SL_CT_STATE_CLOSING &&
-	    (f->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN)
+	    (f->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN) {
+		sl_count(SL_CTR_CT_REUSED, pkt);
 		ct = NULL;
+	}
 
 	if (ct) {
 		if (f->frag)

@@ -5,8 +5,10 @@
 #include <ftw.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include "log.h"
 #include "state.h"
@@ -19,6 +21,10 @@
 #define EP(net, ctr, ip, hif)                                                                      \
 	"endpoint " net " " ctr " ip=" ip " mac=02:42:0a:01:00:02 ifname=eth0 host_ifname=" hif    \
 	" netns=/run/netns/" ctr "\n"
+/* Ports start on line 4 after PHDR: c1 on a at 10.1.0.2, c2 on a at 10.1.0.3. */
+#define PHDR		 HDR NET_A EP("a", "c1", "10.1.0.2", "h1")
+#define PORT(ctr, rest)	 "port " ctr " a " rest "\n"
+#define TCP(host, cport) "proto=tcp host=" host " container_port=" cport
 
 /* A canonical file: exactly what sl_state_format writes. */
 static const char real[] =
@@ -32,6 +38,12 @@ static const char real[] =
 	"host_ifname=sl4d5e6f netns=/proc/1234/ns/net\n"
 	"endpoint backend api ip=10.2.0.2 mac=02:42:0a:02:00:02 ifname=eth1 "
 	"host_ifname=sl7a8b9c netns=/proc/1234/ns/net alias=api-internal\n"
+	"port web frontend id=1 proto=tcp host=0.0.0.0:8080 container_port=80\n"
+	"port web frontend id=2 proto=udp host=0.0.0.0:8080 container_port=80 allow=10.0.0.0/8 "
+	"allow=192.168.1.7/32\n"
+	"port api frontend id=5 proto=tcp host=127.0.0.1:9000 container_port=9000\n"
+	"port api backend id=3 proto=tcp host=192.168.1.10:9000 container_port=9000 "
+	"allow=0.0.0.0/0\n"
 	"uplink eth0\n"
 	"uplink bond0.100\n";
 
@@ -57,14 +69,32 @@ static int parse_exact(const char *text, size_t len, struct sl_state *st, char *
 	return ret;
 }
 
-/* The invariants a parsed state must hold whatever the input was. */
+/* Ports a and b claim the same host port (the parser's conflict rule). */
+static bool port_conflict(const struct sl_port *a, const struct sl_port *b)
+{
+	return a->proto == b->proto && a->host_port == b->host_port &&
+	       (a->host_addr == b->host_addr || !a->host_addr || !b->host_addr);
+}
+
+/* The invariants a parsed state must hold whatever the input was (small states: O(n^2)). */
 static bool state_sane(struct sl_state *st)
 {
-	unsigned int i;
+	unsigned int i, j;
 
 	if (st->n_networks > SL_STATE_MAX_NETWORKS || st->n_endpoints > SL_STATE_MAX_ENDPOINTS ||
-	    st->n_uplinks > SL_STATE_MAX_UPLINKS)
+	    st->n_ports > SL_STATE_MAX_PORTS || st->n_uplinks > SL_STATE_MAX_UPLINKS)
 		return false;
+	for (i = 0; i < st->n_ports; i++) {
+		const struct sl_port *pt = &st->ports[i];
+
+		if (!sl_state_endpoint(st, pt->network, pt->container) || !pt->id ||
+		    pt->id > 65535 || (pt->proto != IPPROTO_TCP && pt->proto != IPPROTO_UDP) ||
+		    !pt->host_port || !pt->container_port || pt->n_allow > SL_MAX_PORT_ALLOW)
+			return false;
+		for (j = 0; j < i; j++)
+			if (st->ports[j].id == pt->id || port_conflict(&st->ports[j], pt))
+				return false;
+	}
 	for (i = 0; i < st->n_endpoints; i++) {
 		const struct sl_ep *ep = &st->endpoints[i];
 		struct sl_network *n = sl_state_network(st, ep->network);
@@ -82,14 +112,15 @@ static bool state_sane(struct sl_state *st)
 
 static bool state_empty(const struct sl_state *st)
 {
-	return !st->n_networks && !st->n_endpoints && !st->n_uplinks && !st->networks &&
-	       !st->endpoints;
+	return !st->n_networks && !st->n_endpoints && !st->n_ports && !st->n_uplinks &&
+	       !st->networks && !st->endpoints && !st->ports;
 }
 
 SL_TEST(parse_real)
 {
 	struct sl_state st;
 	struct sl_network *n;
+	struct sl_port *pt;
 	struct sl_ep *ep;
 	char err[256];
 
@@ -129,6 +160,25 @@ SL_TEST(parse_real)
 	SL_ASSERT(ep && ep->nsdev == 0 && ep->nsino == 0, "unknown netns identity is 0");
 	SL_ASSERT(sl_state_endpoint(&st, "backend", "web") == NULL, "absent endpoint");
 	SL_ASSERT_STR(st.uplinks[1], "bond0.100", "uplink");
+
+	SL_ASSERT_EQ(st.n_ports, 4, "ports");
+	pt = &st.ports[0];
+	SL_ASSERT(!strcmp(pt->container, "web") && !strcmp(pt->network, "frontend"),
+		  "port 1 endpoint");
+	SL_ASSERT(pt->id == 1 && pt->proto == IPPROTO_TCP && pt->host_addr == 0 &&
+			  pt->host_port == 8080 && pt->container_port == 80 && pt->n_allow == 0,
+		  "port 1 fields");
+	pt = &st.ports[1];
+	SL_ASSERT(pt->proto == IPPROTO_UDP && pt->host_port == 8080, "udp on the same port");
+	SL_ASSERT_EQ(pt->n_allow, 2, "allow count");
+	SL_ASSERT(pt->allow[0].addr == ip("10.0.0.0") && pt->allow[0].prefixlen == 8 &&
+			  pt->allow[1].addr == ip("192.168.1.7") && pt->allow[1].prefixlen == 32,
+		  "allow CIDRs in order");
+	pt = &st.ports[3];
+	SL_ASSERT(pt->id == 3 && pt->host_addr == ip("192.168.1.10") && pt->host_port == 9000 &&
+			  pt->container_port == 9000,
+		  "specific host address");
+	SL_ASSERT(pt->n_allow == 1 && pt->allow[0].prefixlen == 0, "allow 0.0.0.0/0");
 	sl_state_free(&st);
 	SL_ASSERT(state_empty(&st), "free leaves it empty");
 }
@@ -159,6 +209,7 @@ SL_TEST(build_and_round_trip)
 {
 	struct sl_network n = {.id = 3, .internal = true};
 	struct sl_ep ep;
+	struct sl_port pt;
 	struct sl_state st, st2;
 	size_t len;
 	char *out;
@@ -191,7 +242,30 @@ SL_TEST(build_and_round_trip)
 	SL_ASSERT(sl_state_add_endpoint(&st, &ep) != NULL, "add endpoint");
 	strcpy(st.uplinks[st.n_uplinks++], "enp0s31f6");
 
+	memset(&pt, 0, sizeof(pt));
+	strcpy(pt.container, "c-0_x.y");
+	strcpy(pt.network, "n0");
+	pt.id = 65535;
+	pt.proto = IPPROTO_UDP;
+	pt.host_addr = ip("10.9.8.7");
+	pt.host_port = 65535;
+	pt.container_port = 1;
+	pt.n_allow = SL_MAX_PORT_ALLOW;
+	for (unsigned int i = 0; i < SL_MAX_PORT_ALLOW; i++) {
+		static const char *const allow[SL_MAX_PORT_ALLOW] = {
+			"0.0.0.0/0",	 "172.16.0.0/13", "172.16.0.0/14", "172.16.0.0/15",
+			"172.16.0.0/16", "172.16.0.0/17", "172.16.0.0/18", "172.16.0.0/19"};
+
+		SL_ASSERT_EQ(sl_cidr_parse(allow[i], &pt.allow[i]), 0, "allow CIDR");
+	}
+	SL_ASSERT(sl_state_add_port(&st, &pt) != NULL, "add port");
+
 	SL_ASSERT_EQ(sl_state_format(&st, &out, &len), 0, "format");
+	SL_ASSERT(strstr(out, "\nport c-0_x.y n0 id=65535 proto=udp host=10.9.8.7:65535 "
+			      "container_port=1 allow=0.0.0.0/0 allow=172.16.0.0/13 ") != NULL,
+		  "port line in canonical field order");
+	SL_ASSERT(strstr(out, " allow=172.16.0.0/19\nuplink enp0s31f6\n") != NULL,
+		  "ports before uplinks");
 	SL_ASSERT(strstr(out, " nsdev=0 nsino=18446744073709551615 alias=alias0") != NULL,
 		  "nsdev/nsino written together");
 	SL_ASSERT(strstr(out, "mac=aa:bb:cc:dd:ee:ff") != NULL, "mac lower case");
@@ -212,6 +286,33 @@ SL_TEST(build_and_round_trip)
 	st.endpoints[0].n_aliases = 0;
 	memset(st.endpoints[0].ifname, 'x', sizeof(st.endpoints[0].ifname)); /* no NUL */
 	SL_ASSERT_EQ(sl_state_format(&st, &out, &len), -EINVAL, "unterminated ifname");
+	strcpy(st.endpoints[0].ifname, "eth0");
+	st.ports[0].proto = IPPROTO_ICMP;
+	SL_ASSERT_EQ(sl_state_format(&st, &out, &len), -EINVAL, "proto not tcp/udp");
+	st.ports[0].proto = IPPROTO_TCP;
+	st.ports[0].host_port = 0;
+	SL_ASSERT_EQ(sl_state_format(&st, &out, &len), -EINVAL, "host port 0");
+	st.ports[0].host_port = 80;
+	st.ports[0].container_port = 0;
+	SL_ASSERT_EQ(sl_state_format(&st, &out, &len), -EINVAL, "container port 0");
+	st.ports[0].container_port = 80;
+	st.ports[0].id = 65536;
+	SL_ASSERT_EQ(sl_state_format(&st, &out, &len), -EINVAL, "id out of range");
+	st.ports[0].id = 1;
+	st.ports[0].n_allow = SL_MAX_PORT_ALLOW + 1;
+	SL_ASSERT_EQ(sl_state_format(&st, &out, &len), -EINVAL, "too many allows");
+	st.ports[0].n_allow = 1;
+	st.ports[0].allow[0].addr = ip("10.0.0.1");
+	st.ports[0].allow[0].prefixlen = 8;
+	SL_ASSERT_EQ(sl_state_format(&st, &out, &len), -EINVAL, "allow with host bits");
+	st.ports[0].allow[0].prefixlen = 33;
+	SL_ASSERT_EQ(sl_state_format(&st, &out, &len), -EINVAL, "allow prefix 33");
+	st.ports[0].allow[0].prefixlen = 32;
+	strcpy(st.ports[0].network, "n 0");
+	SL_ASSERT_EQ(sl_state_format(&st, &out, &len), -EINVAL, "space in port network");
+	strcpy(st.ports[0].network, "n0");
+	SL_ASSERT_EQ(sl_state_format(&st, &out, &len), 0, "fixed again");
+	free(out);
 	sl_state_free(&st);
 }
 
@@ -376,6 +477,153 @@ static const struct bad_case bad_cases[] = {
 	{"uplink too long", HDR "uplink 0123456789abcdef\n", 2, "bad interface name"},
 	{"uplink duplicate", HDR "uplink eth0\nuplink eth1\nuplink eth0\n", 4,
 	 "duplicate (first on line 2)"},
+	{"port too short", PHDR "port c1\n", 4, "port: expected"},
+	{"port bad container name", PHDR "port -c a id=1 " TCP("0.0.0.0:80", "80") "\n", 4,
+	 "bad container name \"-c\""},
+	{"port bad network name", PHDR "port c1 a/b id=1 " TCP("0.0.0.0:80", "80") "\n", 4,
+	 "bad network name"},
+	{"port container name too long",
+	 PHDR "port aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa a id=1 " TCP(
+		 "0.0.0.0:80", "80") "\n",
+	 4, "container name"},
+	{"port unknown endpoint", PHDR PORT("c9", "id=1 " TCP("0.0.0.0:80", "80")), 4,
+	 "port c9 a: no endpoint a/c9"},
+	{"port container on another network",
+	 HDR NET_A NET_B EP("a", "c1", "10.1.0.2", "h1") "port c1 b id=1 " TCP("0.0.0.0:80",
+									       "80") "\n",
+	 5, "no endpoint b/c1"},
+	{"port without any endpoint", HDR NET_A PORT("c1", "id=1 " TCP("0.0.0.0:80", "80")), 3,
+	 "no endpoint a/c1"},
+	{"port unknown endpoint after good ones",
+	 PHDR PORT("c1", "id=1 " TCP("0.0.0.0:80", "80"))
+		 PORT("c2", "id=2 " TCP("0.0.0.0:81", "80")),
+	 5, "no endpoint a/c2"},
+	{"port id 0", PHDR PORT("c1", "id=0 " TCP("0.0.0.0:80", "80")), 4, "bad id \"0\""},
+	{"port id 65536", PHDR PORT("c1", "id=65536 " TCP("0.0.0.0:80", "80")), 4,
+	 "bad id \"65536\" (expected 1..65535)"},
+	{"port id leading zero", PHDR PORT("c1", "id=01 " TCP("0.0.0.0:80", "80")), 4, "bad id"},
+	{"port id sign", PHDR PORT("c1", "id=+1 " TCP("0.0.0.0:80", "80")), 4, "bad id"},
+	{"port id empty", PHDR PORT("c1", "id= " TCP("0.0.0.0:80", "80")), 4, "bad id"},
+	{"port missing id", PHDR PORT("c1", TCP("0.0.0.0:80", "80")), 4, "missing id="},
+	{"port id twice", PHDR PORT("c1", "id=1 id=2 " TCP("0.0.0.0:80", "80")), 4,
+	 "duplicate id="},
+	{"port duplicate id",
+	 PHDR EP("a", "c2", "10.1.0.3", "h2") PORT("c1", "id=7 " TCP("0.0.0.0:80", "80")) PORT(
+		 "c2", "id=8 " TCP("0.0.0.0:81", "80")) PORT("c2", "id=7 " TCP("0.0.0.0:82", "80")),
+	 7, "port c2 a: id 7 already used by port c1 a on line 5"},
+	{"port duplicate id before its endpoint",
+	 HDR NET_A PORT("c1", "id=3 " TCP("0.0.0.0:80", "80"))
+		 PORT("c1", "id=3 " TCP("0.0.0.0:81", "80")) EP("a", "c1", "10.1.0.2", "h1"),
+	 4, "id 3 already used by port c1 a on line 3"},
+	{"port proto upper case",
+	 PHDR PORT("c1", "id=1 proto=TCP host=0.0.0.0:80 container_port=80"), 4,
+	 "bad proto \"TCP\" (expected tcp or udp)"},
+	{"port proto sctp", PHDR PORT("c1", "id=1 proto=sctp host=0.0.0.0:80 container_port=80"), 4,
+	 "bad proto"},
+	{"port proto number", PHDR PORT("c1", "id=1 proto=6 host=0.0.0.0:80 container_port=80"), 4,
+	 "bad proto"},
+	{"port missing proto", PHDR PORT("c1", "id=1 host=0.0.0.0:80 container_port=80"), 4,
+	 "missing proto="},
+	{"port proto twice",
+	 PHDR PORT("c1", "id=1 proto=tcp proto=udp host=0.0.0.0:80 container_port=80"), 4,
+	 "duplicate proto="},
+	{"port host without port", PHDR PORT("c1", "id=1 " TCP("10.0.0.1", "80")), 4,
+	 "bad host \"10.0.0.1\""},
+	{"port host empty port", PHDR PORT("c1", "id=1 " TCP("10.0.0.1:", "80")), 4, "bad host"},
+	{"port host port 0", PHDR PORT("c1", "id=1 " TCP("0.0.0.0:0", "80")), 4, "bad host"},
+	{"port host port 65536", PHDR PORT("c1", "id=1 " TCP("0.0.0.0:65536", "80")), 4,
+	 "bad host \"0.0.0.0:65536\""},
+	{"port host port leading zero", PHDR PORT("c1", "id=1 " TCP("0.0.0.0:080", "80")), 4,
+	 "bad host"},
+	{"port host port sign", PHDR PORT("c1", "id=1 " TCP("0.0.0.0:+80", "80")), 4, "bad host"},
+	{"port host port hex", PHDR PORT("c1", "id=1 " TCP("0.0.0.0:0x50", "80")), 4, "bad host"},
+	{"port host two colons", PHDR PORT("c1", "id=1 " TCP("0.0.0.0:80:81", "80")), 4,
+	 "bad host"},
+	{"port host bad address", PHDR PORT("c1", "id=1 " TCP("10.0.0.256:80", "80")), 4,
+	 "bad host"},
+	{"port host short address", PHDR PORT("c1", "id=1 " TCP("10.0.0:80", "80")), 4, "bad host"},
+	{"port host long address", PHDR PORT("c1", "id=1 " TCP("100.100.100.100.1:80", "80")), 4,
+	 "bad host"},
+	{"port host no address", PHDR PORT("c1", "id=1 " TCP(":80", "80")), 4, "bad host"},
+	{"port host IPv6", PHDR PORT("c1", "id=1 " TCP("[::]:80", "80")), 4, "bad host"},
+	{"port missing host", PHDR PORT("c1", "id=1 proto=tcp container_port=80"), 4,
+	 "missing host="},
+	{"port host twice",
+	 PHDR PORT("c1", "id=1 proto=tcp host=0.0.0.0:80 host=0.0.0.0:81 container_port=80"), 4,
+	 "duplicate host="},
+	{"port container_port 0", PHDR PORT("c1", "id=1 " TCP("0.0.0.0:80", "0")), 4,
+	 "bad container_port \"0\""},
+	{"port container_port 65536", PHDR PORT("c1", "id=1 " TCP("0.0.0.0:80", "65536")), 4,
+	 "bad container_port"},
+	{"port container_port leading zero", PHDR PORT("c1", "id=1 " TCP("0.0.0.0:80", "080")), 4,
+	 "bad container_port"},
+	{"port container_port range", PHDR PORT("c1", "id=1 " TCP("0.0.0.0:80", "80-81")), 4,
+	 "bad container_port"},
+	{"port missing container_port", PHDR PORT("c1", "id=1 proto=tcp host=0.0.0.0:80"), 4,
+	 "missing container_port="},
+	{"port container_port twice",
+	 PHDR PORT("c1", "id=1 " TCP("0.0.0.0:80", "80") " container_port=81"), 4,
+	 "duplicate container_port="},
+	{"port bad allow", PHDR PORT("c1", "id=1 " TCP("0.0.0.0:80", "80") " allow=10.0.0.0/33"), 4,
+	 "port c1 a: bad allow \"10.0.0.0/33\""},
+	{"port allow without prefix",
+	 PHDR PORT("c1", "id=1 " TCP("0.0.0.0:80", "80") " allow=10.0.0.1"), 4, "bad allow"},
+	{"port allow empty", PHDR PORT("c1", "id=1 " TCP("0.0.0.0:80", "80") " allow="), 4,
+	 "bad allow"},
+	{"port allow host bits",
+	 PHDR PORT("c1", "id=1 " TCP("0.0.0.0:80", "80") " allow=10.1.2.3/16"), 4,
+	 "allow \"10.1.2.3/16\" has host bits set (did you mean 10.1.0.0/16?)"},
+	{"port nine allows",
+	 PHDR PORT("c1", "id=1 " TCP("0.0.0.0:80", "80") " allow=10.0.0.0/8 allow=10.0.0.0/9 "
+							 "allow=10.0.0.0/10 allow=10.0.0.0/11 "
+							 "allow=10.0.0.0/12 allow=10.0.0.0/13 "
+							 "allow=10.0.0.0/14 allow=10.0.0.0/15 "
+							 "allow=10.0.0.0/16"),
+	 4, "more than 8 allow= CIDRs"},
+	{"port duplicate allow",
+	 PHDR PORT("c1", "id=1 " TCP("0.0.0.0:80", "80") " allow=10.0.0.0/8 allow=192.168.0.0/16 "
+							 "allow=10.0.0.0/8"),
+	 4, "duplicate allow \"10.0.0.0/8\""},
+	{"port unknown field", PHDR PORT("c1", "id=1 " TCP("0.0.0.0:80", "80") " mode=nat"), 4,
+	 "port c1 a: unknown field \"mode=nat\""},
+	{"port bare word", PHDR PORT("c1", "id=1 " TCP("0.0.0.0:80", "80") " udp"), 4,
+	 "unknown field \"udp\""},
+	{"port same address conflict",
+	 PHDR EP("a", "c2", "10.1.0.3", "h2") PORT("c1", "id=1 " TCP("10.0.0.1:80", "80"))
+		 PORT("c2", "id=2 " TCP("10.0.0.1:80", "8080")),
+	 6,
+	 "port c2 a: host 10.0.0.1:80/tcp conflicts with host 10.0.0.1:80/tcp of port c1 a on "
+	 "line 5"},
+	{"port wildcard after specific",
+	 PHDR PORT("c1", "id=1 " TCP("10.0.0.1:80", "80"))
+		 PORT("c1", "id=2 " TCP("0.0.0.0:80", "81")),
+	 5, "host 0.0.0.0:80/tcp conflicts with host 10.0.0.1:80/tcp of port c1 a on line 4"},
+	{"port specific after wildcard",
+	 PHDR PORT("c1", "id=1 " TCP("0.0.0.0:80", "80"))
+		 PORT("c1", "id=2 " TCP("10.0.0.1:80", "81")),
+	 5, "host 10.0.0.1:80/tcp conflicts with host 0.0.0.0:80/tcp of port c1 a on line 4"},
+	{"port two wildcards",
+	 PHDR PORT("c1", "id=1 proto=udp host=0.0.0.0:53 container_port=53")
+		 PORT("c1", "id=2 proto=udp host=0.0.0.0:53 container_port=5353"),
+	 5, "host 0.0.0.0:53/udp conflicts with host 0.0.0.0:53/udp of port c1 a on line 4"},
+	{"port earliest conflict reported",
+	 PHDR PORT("c1", "id=1 " TCP("10.0.0.9:90", "80"))
+		 PORT("c1", "id=2 " TCP("10.0.0.1:80", "80"))
+			 PORT("c1", "id=3 " TCP("10.0.0.2:80", "80"))
+				 PORT("c1", "id=4 " TCP("0.0.0.0:80", "80"))
+					 PORT("c1", "id=5 " TCP("10.0.0.9:90", "80")),
+	 7, "host 0.0.0.0:80/tcp conflicts with host 10.0.0.1:80/tcp of port c1 a on line 5"},
+	{"port conflict names the earliest partner",
+	 PHDR PORT("c1", "id=1 " TCP("10.0.0.2:80", "80"))
+		 PORT("c1", "id=2 " TCP("0.0.0.0:80", "80"))
+			 PORT("c1", "id=3 " TCP("10.0.0.2:80", "80")),
+	 5, "with host 10.0.0.2:80/tcp of port c1 a on line 4"},
+	{"port conflict before its endpoint",
+	 HDR NET_A PORT("c1", "id=1 " TCP("0.0.0.0:80", "80"))
+		 PORT("c1", "id=2 " TCP("0.0.0.0:80", "80")) EP("a", "c1", "10.1.0.2", "h1"),
+	 4, "conflicts with host 0.0.0.0:80/tcp of port c1 a on line 3"},
+	{"truncated port", PHDR PORT("c1", "id=1 proto=tcp host=0.0.0.0:80 container_po"), 4,
+	 "unknown field"},
 	{"truncated record", HDR "network a id=1 subnet=10.1.0.0/24 gatew", 2, "unknown field"},
 	{"truncated value", HDR "network a id=1 subnet=10.1.0.0/24 gateway=10.1.", 2,
 	 "bad gateway"},
@@ -383,7 +631,7 @@ static const struct bad_case bad_cases[] = {
 
 SL_TEST(validation_errors)
 {
-	char err[512], want[32], what[128];
+	char err[512], want[32], what[1024];
 	struct sl_state st;
 	unsigned int i;
 	int ret;
@@ -421,6 +669,9 @@ SL_TEST(accepted_variants)
 		    "mac=02:42:0A:01:00:02 ip=10.1.0.2\n";
 	static const char same_container[] =
 		HDR NET_A NET_B EP("a", "c1", "10.1.0.2", "h1") EP("b", "c1", "10.2.0.2", "h2");
+	static const char port_first[] =
+		HDR "port c1 a allow=10.0.0.0/8 container_port=80 host=10.0.0.1:8080 proto=udp "
+		    "id=65535\n" EP("a", "c1", "10.1.0.2", "h1") NET_A;
 	struct sl_state st;
 	char err[256];
 
@@ -442,6 +693,83 @@ SL_TEST(accepted_variants)
 	SL_ASSERT_EQ(sl_state_parse(same_container, strlen(same_container), &st, err, sizeof(err)),
 		     0, "one container on two networks");
 	sl_state_free(&st);
+	SL_ASSERT_EQ(sl_state_parse(port_first, strlen(port_first), &st, err, sizeof(err)), 0,
+		     "port before its endpoint and network, fields in any order");
+	SL_ASSERT(st.n_ports == 1 && st.ports[0].id == 65535 && st.ports[0].proto == IPPROTO_UDP &&
+			  st.ports[0].host_addr == ip("10.0.0.1") &&
+			  st.ports[0].host_port == 8080 && st.ports[0].container_port == 80 &&
+			  st.ports[0].n_allow == 1,
+		  "port fields read");
+	sl_state_free(&st);
+}
+
+/* Which host port claims coexist: only same proto, same port and overlapping addresses clash. */
+SL_TEST(port_conflicts)
+{
+	static const struct {
+		const char *name, *text;
+		int ret;
+		unsigned int line, with;
+	} cases[] = {
+		{"same port, different specific addresses",
+		 PHDR PORT("c1", "id=1 " TCP("10.0.0.1:80", "80"))
+			 PORT("c1", "id=2 " TCP("10.0.0.2:80", "80"))
+				 PORT("c1", "id=3 " TCP("127.0.0.1:80", "80")),
+		 0, 0, 0},
+		{"tcp and udp on one wildcard port",
+		 PHDR PORT("c1", "id=1 proto=tcp host=0.0.0.0:53 container_port=53")
+			 PORT("c1", "id=2 proto=udp host=0.0.0.0:53 container_port=53"),
+		 0, 0, 0},
+		{"udp wildcard, tcp specific",
+		 PHDR PORT("c1", "id=1 proto=udp host=0.0.0.0:53 container_port=53")
+			 PORT("c1", "id=2 proto=tcp host=10.0.0.1:53 container_port=53"),
+		 0, 0, 0},
+		{"different host ports, same container port",
+		 PHDR PORT("c1", "id=1 " TCP("0.0.0.0:80", "80"))
+			 PORT("c1", "id=2 " TCP("0.0.0.0:81", "80")),
+		 0, 0, 0},
+		{"specific then wildcard",
+		 PHDR PORT("c1", "id=1 " TCP("10.0.0.1:80", "80"))
+			 PORT("c1", "id=2 " TCP("0.0.0.0:80", "80")),
+		 -EINVAL, 5, 4},
+		{"wildcard then specific",
+		 PHDR PORT("c1", "id=1 " TCP("0.0.0.0:80", "80"))
+			 PORT("c1", "id=2 " TCP("10.0.0.1:80", "80")),
+		 -EINVAL, 5, 4},
+		{"same specific address",
+		 PHDR PORT("c1", "id=1 " TCP("10.0.0.1:80", "80"))
+			 PORT("c1", "id=2 " TCP("10.0.0.2:80", "80"))
+				 PORT("c1", "id=3 " TCP("10.0.0.1:80", "81")),
+		 -EINVAL, 6, 4},
+		{"a wildcard among many specifics",
+		 PHDR PORT("c1", "id=1 " TCP("10.0.0.3:80", "80"))
+			 PORT("c1", "id=2 " TCP("10.0.0.1:80", "80"))
+				 PORT("c1", "id=3 " TCP("10.0.0.2:80", "80"))
+					 PORT("c1", "id=4 " TCP("0.0.0.0:80", "80")),
+		 -EINVAL, 7, 4},
+	};
+	char err[512], want[64], what[1024];
+	struct sl_state st;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		err[0] = '\0';
+		ret = parse_exact(cases[i].text, strlen(cases[i].text), &st, err, sizeof(err));
+		snprintf(what, sizeof(what), "%s [%s]", cases[i].name, err);
+		SL_ASSERT_EQ(ret, cases[i].ret, what);
+		if (ret == 0) {
+			SL_ASSERT(state_sane(&st), what);
+			sl_state_free(&st);
+			continue;
+		}
+		snprintf(want, sizeof(want), "line %u: ", cases[i].line);
+		SL_ASSERT(!strncmp(err, want, strlen(want)), what);
+		snprintf(want, sizeof(want), "conflicts with host");
+		SL_ASSERT(strstr(err, want) != NULL, what);
+		snprintf(want, sizeof(want), "on line %u", cases[i].with);
+		SL_ASSERT(strstr(err, want) != NULL, what);
+	}
 }
 
 /* The NUL is never taken as the end of the line or of the buffer. */
@@ -597,6 +925,23 @@ SL_TEST(limits)
 	SL_ASSERT_EQ(ret, -EINVAL, "too many endpoints");
 	SL_ASSERT(strstr(err, "too many endpoints") != NULL, "says so");
 
+	/* SL_STATE_MAX_PORTS ports (every id, every host port) parse; one more does not. */
+	len = (size_t)sprintf(buf, PHDR);
+	for (i = 1; i <= SL_STATE_MAX_PORTS; i++)
+		len += (size_t)sprintf(
+			buf + len, "port c1 a id=%u proto=tcp host=0.0.0.0:%u container_port=80\n",
+			i, i);
+	ret = sl_state_parse(buf, len, &st, err, sizeof(err));
+	SL_ASSERT_EQ(ret, 0, "65535 ports");
+	SL_ASSERT_EQ(st.n_ports, SL_STATE_MAX_PORTS, "all ports read");
+	sl_state_free(&st);
+	len += (size_t)sprintf(buf + len, "port c1 a id=1 proto=udp host=0.0.0.0:1 "
+					  "container_port=80\n");
+	ret = sl_state_parse(buf, len, &st, err, sizeof(err));
+	SL_ASSERT_EQ(ret, -EINVAL, "too many ports");
+	snprintf(buf, 64, "line %u: too many ports", SL_STATE_MAX_PORTS + 4);
+	SL_ASSERT(!strncmp(err, buf, strlen(buf)), "names the first port too many");
+
 	/* 17 uplinks. */
 	len = (size_t)sprintf(buf, HDR);
 	for (i = 0; i <= SL_STATE_MAX_UPLINKS; i++)
@@ -618,6 +963,7 @@ SL_TEST(limits)
 SL_TEST(add_del_keep_order)
 {
 	struct sl_network n = {.id = 1};
+	struct sl_port pt;
 	struct sl_ep ep;
 	struct sl_state st;
 	unsigned int i;
@@ -644,9 +990,24 @@ SL_TEST(add_del_keep_order)
 		snprintf(ep.container, sizeof(ep.container), "c%u", i);
 		sl_state_add_endpoint(&st, &ep);
 	}
+	memset(&pt, 0, sizeof(pt));
+	strcpy(pt.container, "c1");
+	for (i = 0; i < 12; i++) {
+		pt.id = i + 1;
+		SL_ASSERT(sl_state_add_port(&st, &pt) == &st.ports[i], "add port returns slot");
+	}
 	sl_state_del_endpoint(&st, 1);
 	SL_ASSERT_EQ(st.n_endpoints, 2, "endpoint removed");
 	SL_ASSERT_STR(st.endpoints[1].container, "c2", "order kept");
+	SL_ASSERT_EQ(st.n_ports, 12, "deleting an endpoint does not cascade to its ports");
+	sl_state_del_port(&st, 0);
+	sl_state_del_port(&st, 4); /* id 6 */
+	sl_state_del_port(&st, 9); /* the last one, id 12 */
+	sl_state_del_port(&st, 9); /* out of range: nothing */
+	SL_ASSERT_EQ(st.n_ports, 9, "three ports removed");
+	SL_ASSERT(st.ports[0].id == 2 && st.ports[3].id == 5 && st.ports[4].id == 7 &&
+			  st.ports[8].id == 11,
+		  "port order kept");
 	sl_state_free(&st);
 	SL_ASSERT(state_empty(&st), "freed");
 }
@@ -675,6 +1036,89 @@ SL_TEST(next_network_id)
 	sl_state_del_network(&st, 1); /* id 3 */
 	SL_ASSERT_EQ(sl_state_next_network_id(&st), 3, "a freed id is reused");
 	sl_state_free(&st);
+}
+
+SL_TEST(next_port_id)
+{
+	struct sl_port pt;
+	struct sl_state st;
+	static const __u32 ids[] = {2, 3, 5, 0, 70000}; /* 0 and 70000: out of range, ignored */
+	unsigned int i;
+
+	memset(&pt, 0, sizeof(pt));
+	sl_state_init(&st);
+	SL_ASSERT_EQ(sl_state_next_port_id(&st), 1, "empty: 1");
+	for (i = 0; i < ARRAY_SIZE(ids); i++) {
+		pt.id = ids[i];
+		sl_state_add_port(&st, &pt);
+	}
+	SL_ASSERT_EQ(sl_state_next_port_id(&st), 1, "1 is free");
+	pt.id = 1;
+	sl_state_add_port(&st, &pt);
+	SL_ASSERT_EQ(sl_state_next_port_id(&st), 4, "fills the gap at 4");
+	pt.id = 4;
+	sl_state_add_port(&st, &pt);
+	SL_ASSERT_EQ(sl_state_next_port_id(&st), 6, "1..5 used: 6");
+	sl_state_del_port(&st, 1); /* id 3 */
+	SL_ASSERT_EQ(sl_state_next_port_id(&st), 3, "a freed id is reused");
+	sl_state_free(&st);
+
+	/* Every id but one taken (in reverse, so order does not matter), then all. */
+	for (i = 65535; i >= 1; i--) {
+		pt.id = i;
+		if (i != 64)
+			sl_state_add_port(&st, &pt);
+	}
+	SL_ASSERT_EQ(sl_state_next_port_id(&st), 64, "the one gap, on a word boundary");
+	pt.id = 64;
+	sl_state_add_port(&st, &pt);
+	SL_ASSERT_EQ(sl_state_next_port_id(&st), 0, "all 65535 taken: 0");
+	sl_state_del_port(&st, 0); /* id 65535 */
+	SL_ASSERT_EQ(sl_state_next_port_id(&st), 65535, "the highest id");
+	sl_state_free(&st);
+}
+
+/* Port checks stay O(n log n): 10 000 port lines, half of them on one host port. */
+SL_TEST(ports_10k)
+{
+	size_t cap = 4 << 20, len;
+	char *buf = malloc(cap), err[256];
+	struct timespec t0, t1;
+	struct sl_state st;
+	unsigned int i;
+	int ret;
+
+	if (!buf) {
+		SL_ASSERT(0, "malloc");
+		return;
+	}
+	len = (size_t)sprintf(buf, HDR "network big id=1 subnet=10.0.0.0/16 gateway=10.0.0.1\n");
+	for (i = 0; i < 100; i++)
+		len += (size_t)sprintf(buf + len,
+				       "endpoint big c%u ip=10.0.1.%u mac=02:00:00:00:00:01 "
+				       "ifname=eth0 host_ifname=h%u netns=/proc/%u/ns/net\n",
+				       i, i + 1, i, i + 1);
+	for (i = 0; i < 10000; i++) {
+		if (i & 1) /* udp 53 on 5000 distinct specific addresses: one big group */
+			len += (size_t)sprintf(buf + len,
+					       "port c%u big id=%u proto=udp host=127.%u.%u.1:53 "
+					       "container_port=53 allow=192.168.%u.0/24\n",
+					       i % 100, 10000 - i, i >> 8, i & 0xff, i & 0xff);
+		else /* tcp on 5000 wildcard ports */
+			len += (size_t)sprintf(buf + len,
+					       "port c%u big id=%u proto=tcp host=0.0.0.0:%u "
+					       "container_port=80\n",
+					       i % 100, 10000 - i, 20000 + i);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = sl_state_parse(buf, len, &st, err, sizeof(err));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	SL_ASSERT_EQ(ret, 0, "10 000 ports parse");
+	SL_ASSERT_EQ(st.n_ports, 10000, "all read");
+	printf("  ports_10k: %zu bytes parsed in %.2f ms\n", len,
+	       (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	sl_state_free(&st);
+	free(buf);
 }
 
 /* --- save and load ------------------------------------------------------- */
@@ -752,12 +1196,21 @@ SL_TEST(save_load)
 	SL_ASSERT(sl_state_equal(&st, &st2), "load(save(st)) == st");
 	sl_state_free(&st2);
 
-	/* A second save replaces the file by rename: a new inode. */
+	/* A port left on a deleted endpoint is refused: nothing cascades. */
 	sl_state_del_endpoint(&st, 0);
+	sl_err_clear();
+	SL_ASSERT_EQ(sl_state_save(path, &st), -EINVAL, "port on a deleted endpoint refused");
+	msg = sl_err_msg();
+	SL_ASSERT(msg && strstr(msg, "no endpoint frontend/web"), "says which endpoint");
+
+	/* A second save replaces the file by rename: a new inode. */
+	sl_state_del_port(&st, 0);
+	sl_state_del_port(&st, 0);
 	SL_ASSERT_EQ(sl_state_save(path, &st), 0, "save again");
 	SL_ASSERT(stat(path, &sb) == 0 && sb.st_ino != ino, "replaced by rename");
 	SL_ASSERT_EQ(sl_state_load(path, &st2), 0, "load again");
 	SL_ASSERT_EQ(st2.n_endpoints, 2, "update visible");
+	SL_ASSERT_EQ(st2.n_ports, 2, "ports kept");
 	sl_state_free(&st2);
 	content = read_all(path);
 	SL_ASSERT(content && !strstr(content, "web"), "old record gone");
@@ -853,12 +1306,15 @@ int main(void)
 	SL_RUN(build_and_round_trip);
 	SL_RUN(validation_errors);
 	SL_RUN(accepted_variants);
+	SL_RUN(port_conflicts);
 	SL_RUN(nul_bytes);
 	SL_RUN(truncated_everywhere);
 	SL_RUN(garbage);
 	SL_RUN(limits);
 	SL_RUN(add_del_keep_order);
 	SL_RUN(next_network_id);
+	SL_RUN(next_port_id);
+	SL_RUN(ports_10k);
 	SL_RUN(save_load);
 	return sl_test_summary("test_state");
 }
