@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include <arpa/inet.h>
 
 #include "ctl.h"
@@ -18,9 +20,15 @@
 
 static void usage_up(void)
 {
-	fprintf(stderr, "Usage: sluice up [--uplink IFACE]...\n"
-			"Load (or reload) the datapath, keeping the pinned maps, and restore every\n"
-			"network and endpoint of the state file. Safe to run again.\n");
+	fprintf(stderr,
+		"Usage: sluice up [--uplink IFACE]... [--cgroup PATH | --cgroup none]\n"
+		"Load (or reload) the datapath, keeping the pinned maps, and restore every\n"
+		"network, endpoint and published port of the state file. Safe to run again.\n"
+		"  --uplink  interfaces where remote clients reach published ports\n"
+		"            (replaces the recorded list; default: keep it)\n"
+		"  --cgroup  cgroup v2 directory whose processes reach published ports at the\n"
+		"            socket (localhost, host addresses); default: the recorded one, else\n"
+		"            $SLUICE_CGROUP, else the cgroup v2 root. 'none' detaches.\n");
 }
 
 static void usage_down(void)
@@ -57,12 +65,21 @@ static int opt_loop(int argc, char **argv, const struct option *opts, const char
 struct up_args {
 	unsigned int n_uplinks;
 	const char *uplinks[SL_STATE_MAX_UPLINKS];
+	const char *cgroup;
 };
 
 static int up_opt(int opt, const char *arg, void *ctx)
 {
 	struct up_args *a = ctx;
 
+	if (opt == 'c') {
+		if (strcmp(arg, "none") && (arg[0] != '/' || strlen(arg) >= SL_NETNS_MAX ||
+					    strchr(arg, ' ')))
+			return ctl_usage("invalid --cgroup '%s': give an absolute path without "
+					 "spaces, or 'none'",
+					 arg);
+		a->cgroup = arg;
+	}
 	if (opt == 'u') {
 		if (a->n_uplinks >= SL_STATE_MAX_UPLINKS)
 			return ctl_usage("too many --uplink options (at most %d)",
@@ -103,6 +120,54 @@ static int restore_ports(const struct sl_dp *dp, struct sl_state *st)
 	}
 	sl_dp_map_delete_if(dp->map_svc, sizeof(struct sl_svc_key), 0, stale_svc, st);
 	return 0;
+}
+
+/* The cgroup v2 root: /sys/fs/cgroup/unified on hybrid hosts, else /sys/fs/cgroup. */
+static const char *cgroup2_root(void)
+{
+	struct statfs sfs;
+
+	if (statfs("/sys/fs/cgroup/unified", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC)
+		return "/sys/fs/cgroup/unified";
+	return "/sys/fs/cgroup";
+}
+
+/* Attach (or swap, or detach) the socket-level hooks and record the cgroup. */
+static int up_cgroup(struct ctl *c, struct sl_state *st, const char *want)
+{
+	const char *env = getenv("SLUICE_CGROUP");
+	const char *cg;
+	int err;
+
+	if (want)
+		cg = want;
+	else if (st->cgroup[0])
+		cg = st->cgroup;
+	else if (env && *env)
+		cg = env;
+	else
+		cg = cgroup2_root();
+	if (!strcmp(cg, "none")) {
+		st->cgroup[0] = '\0';
+		return sl_dp_detach_sock(&c->inst);
+	}
+	/* Moving to another cgroup: the old links go first. */
+	if (st->cgroup[0] && strcmp(st->cgroup, cg) && (err = sl_dp_detach_sock(&c->inst)))
+		return err;
+	err = sl_dp_attach_sock(&c->inst, cg);
+	if (!err)
+		snprintf(st->cgroup, sizeof(st->cgroup), "%s", cg);
+	return err;
+}
+
+int sync_hostaddrs(struct sl_nl *host, const struct sl_dp *dp)
+{
+	__be32 addrs[SL_MAX_HOSTADDRS];
+	int n = sl_nl_addr_list(host, addrs, SL_MAX_HOSTADDRS);
+
+	if (n < 0)
+		return n;
+	return sl_dp_hostaddrs_sync(dp, addrs, n);
 }
 
 static bool uplink_listed(const struct up_args *a, const char *name)
@@ -163,6 +228,7 @@ int cmd_up(struct ctl *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"uplink", required_argument, NULL, 'u'},
+		{"cgroup", required_argument, NULL, 'c'},
 		{NULL, 0, NULL, 0},
 	};
 	struct up_args a = {0};
@@ -228,6 +294,8 @@ int cmd_up(struct ctl *c, int argc, char **argv)
 		for (unsigned int i = 0; i < a.n_uplinks; i++)
 			snprintf(st.uplinks[i], SL_IFNAME_MAX, "%s", a.uplinks[i]);
 	}
+	if ((err = up_cgroup(c, &st, a.cgroup)) || (err = sync_hostaddrs(host, &dp)))
+		goto out;
 	for (unsigned int i = 0; i < st.n_uplinks; i++) {
 		if (sl_nl_link_get(host, st.uplinks[i], &li)) {
 			sl_warn("warning: uplink %s is gone: published ports are not served on it\n",
@@ -355,6 +423,7 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 	out_bool("up", "up         %s\n", up);
 	out_u64("abi_version", "abi        %llu\n", SLUICE_ABI_VERSION);
 	out_str("pin_dir", "pin dir    %s\n", c->inst.pin_dir);
+	out_str("cgroup", "cgroup     %s\n", st.cgroup[0] ? st.cgroup : "(none)");
 	out_str("state_file", "state file %s\n", c->inst.state_file);
 	out_u64("networks", "networks   %llu\n", st.n_networks);
 	out_u64("endpoints", "endpoints  %llu", st.n_endpoints);

@@ -319,6 +319,9 @@ static int port_publish(struct ctl *c, int argc, char **argv)
 	for (unsigned int i = 0; i < n_specs; i++)
 		if ((err = check_host_addr(host, spec_text[i], &specs[i])))
 			goto out;
+	/* Local clients match 0.0.0.0 mappings on the host's current addresses. */
+	if ((err = sync_hostaddrs(host, &dp)))
+		goto out;
 	if (sl_port_range_read(&lo, &hi)) {
 		/* Docker's fallback when the sysctl cannot be read. */
 		lo = 49153;

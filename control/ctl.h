@@ -49,6 +49,11 @@ void ctl_end(struct ctl *c, struct sl_state *st);
 /* Read-only: load without the lock (the file is replaced atomically). */
 int ctl_load(struct ctl *c, struct sl_state *st);
 
+/* Refresh sl_hostaddrs from the host netns's addresses. */
+struct sl_nl;
+struct sl_dp;
+int sync_hostaddrs(struct sl_nl *host, const struct sl_dp *dp);
+
 /* Commands. */
 int cmd_up(struct ctl *c, int argc, char **argv);
 int cmd_down(struct ctl *c, int argc, char **argv);

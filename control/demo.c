@@ -129,7 +129,7 @@ struct demo_step {
 };
 
 static volatile sig_atomic_t demo_stop; /* the signal that asked us to stop */
-static struct demo *demo_live;		/* for the backstop */
+static struct demo *demo_live;		/* for the emergency cleanup */
 
 static long long now_us(void)
 {
@@ -268,6 +268,7 @@ static void kid_reap(pid_t pid, int *status)
  */
 static void child_init(const struct demo *d, int nsfd, int outfd)
 {
+	demo_live = NULL; /* the emergency cleanup is the demo's, not a child's */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != d->pid)
 		_exit(126);
@@ -1213,7 +1214,7 @@ static const struct demo_step demo_steps[] = {
 	SECTION("What it took: counters, no bridge, no iptables"),
 	CLI("stats"),
 	RUN("counters rose", step_counters),
-	RUN("host: veths only, no bridge, no iptables", step_host),
+	RUN("host: no bridge, no iptables", step_host),
 	SECTION("Restore: 'down' keeps the state, 'up' rebuilds it"),
 	CLI("down"),
 	PROBE("app -> web, TCP, while down", step_tcp, NS_APP, NS_WEB, false),

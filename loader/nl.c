@@ -894,34 +894,34 @@ int sl_nl_neigh_add(struct sl_nl *nl, int ifindex, __be32 addr, const __u8 mac[6
 	return 0;
 }
 
-struct addr_find_ctx {
-	__be32 addr;
-	bool found;
+struct addr_list_ctx {
+	__be32 *out;
+	unsigned int max, n;
 };
 
-static int addr_find_attr_cb(const struct nlattr *attr, void *data)
+static int addr_list_attr_cb(const struct nlattr *attr, void *data)
 {
-	struct addr_find_ctx *ctx = data;
+	struct addr_list_ctx *ctx = data;
 
-	if ((mnl_attr_get_type(attr) == IFA_LOCAL || mnl_attr_get_type(attr) == IFA_ADDRESS) &&
-	    mnl_attr_get_payload_len(attr) == 4 &&
-	    *(__be32 *)mnl_attr_get_payload(attr) == ctx->addr)
-		ctx->found = true;
+	/* IFA_LOCAL is the interface's own address (IFA_ADDRESS the peer's on p2p links). */
+	if (mnl_attr_get_type(attr) == IFA_LOCAL && mnl_attr_get_payload_len(attr) == 4 &&
+	    ctx->n < ctx->max)
+		ctx->out[ctx->n++] = *(__be32 *)mnl_attr_get_payload(attr);
 	return MNL_CB_OK;
 }
 
-static int addr_find_cb(const struct nlmsghdr *nlh, void *data)
+static int addr_list_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 
 	if (ifa->ifa_family == AF_INET)
-		mnl_attr_parse(nlh, sizeof(*ifa), addr_find_attr_cb, data);
+		mnl_attr_parse(nlh, sizeof(*ifa), addr_list_attr_cb, data);
 	return MNL_CB_OK;
 }
 
-int sl_nl_addr_is_local(struct sl_nl *nl, __be32 addr)
+int sl_nl_addr_list(struct sl_nl *nl, __be32 *out, unsigned int max)
 {
-	struct addr_find_ctx ctx = {.addr = addr};
+	struct addr_list_ctx ctx = {.out = out, .max = max};
 	struct nlmsghdr *nlh;
 	struct ifaddrmsg *ifa;
 	int err;
@@ -929,8 +929,19 @@ int sl_nl_addr_is_local(struct sl_nl *nl, __be32 addr)
 	nlh = nl_msg(nl, RTM_GETADDR, NLM_F_DUMP);
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = AF_INET;
-	err = nl_talk(nl, nlh, addr_find_cb, &ctx);
+	err = nl_talk(nl, nlh, addr_list_cb, &ctx);
 	if (err)
 		return nl_fail(nl, err, NULL, "dump addresses");
-	return ctx.found;
+	return ctx.n;
+}
+
+int sl_nl_addr_is_local(struct sl_nl *nl, __be32 addr)
+{
+	__be32 addrs[1024];
+	int n = sl_nl_addr_list(nl, addrs, 1024);
+
+	for (int i = 0; i < n; i++)
+		if (addrs[i] == addr)
+			return 1;
+	return n < 0 ? n : 0;
 }

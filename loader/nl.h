@@ -91,6 +91,8 @@ int sl_nl_addr_add(struct sl_nl *nl, int ifindex, __be32 addr, unsigned int pref
 int sl_nl_route_add(struct sl_nl *nl, __be32 dst, unsigned int prefixlen, __be32 gateway,
 		    int ifindex);
 
+/* The IPv4 addresses of nl's netns (up to max); returns how many or a negative errno. */
+int sl_nl_addr_list(struct sl_nl *nl, __be32 *out, unsigned int max);
 /* 1 when addr is assigned to an interface of nl's netns, 0 when not, or a negative errno. */
 int sl_nl_addr_is_local(struct sl_nl *nl, __be32 addr);
 

@@ -337,7 +337,7 @@ bool sl_state_equal(const struct sl_state *a, const struct sl_state *b)
 	for (i = 0; i < a->n_uplinks && i < SL_STATE_MAX_UPLINKS; i++)
 		if (strncmp(a->uplinks[i], b->uplinks[i], SL_IFNAME_MAX))
 			return false;
-	return true;
+	return strncmp(a->cgroup, b->cgroup, SL_NETNS_MAX) == 0;
 }
 
 /* --- parser --------------------------------------------------------------- */
@@ -348,6 +348,7 @@ struct parser {
 	unsigned int cap_net_line, cap_ep_line, cap_port_line;
 	unsigned int *id_owner; /* port id -> index + 1 of the port using it; lazy */
 	unsigned int uplink_line[SL_STATE_MAX_UPLINKS];
+	unsigned int cgroup_line;
 	unsigned int lineno;
 	char *err;
 	size_t errlen;
@@ -890,6 +891,23 @@ static int parse_uplink(struct parser *p, char **tok, unsigned int ntok)
 	return 0;
 }
 
+/* cgroup PATH (at most one) */
+static int parse_cgroup(struct parser *p, char **tok, unsigned int ntok)
+{
+	char q[QUOTE_LEN];
+
+	if (ntok != 2)
+		return perr(p, "cgroup: expected exactly one path");
+	if (!netns_valid(tok[1]))
+		return perr(p, "cgroup: bad path %s (absolute, no spaces, < %d bytes)",
+			    quote(q, tok[1]), SL_NETNS_MAX);
+	if (p->cgroup_line)
+		return perr(p, "cgroup: duplicate (first on line %u)", p->cgroup_line);
+	p->cgroup_line = p->lineno;
+	strcpy(p->st.cgroup, tok[1]);
+	return 0;
+}
+
 static int parse_line(struct parser *p, char *line)
 {
 	char *tok[MAX_FIELDS], *s = line, *sp;
@@ -918,7 +936,9 @@ static int parse_line(struct parser *p, char *line)
 		return parse_port(p, tok, ntok);
 	if (!strcmp(tok[0], "uplink"))
 		return parse_uplink(p, tok, ntok);
-	return perr(p, "unknown record %s (expected network, endpoint, port or uplink)",
+	if (!strcmp(tok[0], "cgroup"))
+		return parse_cgroup(p, tok, ntok);
+	return perr(p, "unknown record %s (expected network, endpoint, port, uplink or cgroup)",
 		    quote(q, tok[0]));
 }
 
@@ -1469,6 +1489,12 @@ int sl_state_format(const struct sl_state *st, char **out, size_t *outlen)
 			break;
 		}
 		sb_printf(&sb, "uplink %s\n", st->uplinks[i]);
+	}
+	if (st->cgroup[0] && !sb.err) {
+		if (!netns_valid(st->cgroup))
+			sb.err = -EINVAL;
+		else
+			sb_printf(&sb, "cgroup %s\n", st->cgroup);
 	}
 	if (sb.err) {
 		free(sb.p);

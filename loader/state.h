@@ -15,6 +15,7 @@
  *   port CONTAINER NETWORK id=N proto=tcp|udp host=A.B.C.D:PORT container_port=PORT
  *            [allow=A.B.C.D/N]...                        (all on one line)
  *   uplink IFNAME
+ *   cgroup PATH          (the cgroup the socket-level hooks are attached to)
  *
  * Names (networks, containers, aliases) match [A-Za-z0-9][A-Za-z0-9_.-]*
  * and are at most SL_NAME_MAX-1 bytes. Fields after a record's names may come
@@ -93,6 +94,7 @@ struct sl_state {
 	struct sl_network *networks; /* heap arrays, grown as needed */
 	struct sl_ep *endpoints;
 	char uplinks[SL_STATE_MAX_UPLINKS][SL_IFNAME_MAX];
+	char cgroup[SL_NETNS_MAX]; /* "" = socket-level hooks not attached */
 	unsigned int cap_networks, cap_endpoints;
 	unsigned int n_ports, cap_ports;
 	struct sl_port *ports;

@@ -31,4 +31,24 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } sl_subnets SEC(".maps");
 
+/*
+ * The socket-level hooks' maps live here too, so that every object creates
+ * them and the loader finds all pins once any object is loaded.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SL_MAX_HOSTADDRS);
+	__type(key, __be32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_hostaddrs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SL_SOCK_REV_MAX);
+	__type(key, struct sl_sock_rev_key);
+	__type(value, struct sl_sock_rev);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_sock_rev SEC(".maps");
+
 #endif /* SL_BPF_MAPS_H */

@@ -11,22 +11,6 @@
 #ifndef SL_BPF_SOCK_H
 #define SL_BPF_SOCK_H
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, SL_MAX_HOSTADDRS);
-	__type(key, __be32);
-	__type(value, __u32);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} sl_hostaddrs SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, SL_SOCK_REV_MAX);
-	__type(key, struct sl_sock_rev_key);
-	__type(value, struct sl_sock_rev);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} sl_sock_rev SEC(".maps");
-
 /* Set by the loader: the cookie of the network namespace sluice serves. */
 const volatile __u64 sl_host_netns_cookie = 0;
 
