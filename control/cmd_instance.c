@@ -21,14 +21,15 @@
 static void usage_up(void)
 {
 	fprintf(stderr,
-		"Usage: sluice up [--uplink IFACE]... [--cgroup PATH | --cgroup none]\n"
+		"Usage: sluice up [--uplink IFACE]... [--cgroup { PATH | root | none }]\n"
 		"Load (or reload) the datapath, keeping the pinned maps, and restore every\n"
 		"network, endpoint and published port of the state file. Safe to run again.\n"
 		"  --uplink  interfaces where remote clients reach published ports\n"
 		"            (replaces the recorded list; default: keep it)\n"
 		"  --cgroup  cgroup v2 directory whose processes reach published ports at the\n"
-		"            socket (localhost, host addresses); default: the recorded one, else\n"
-		"            $SLUICE_CGROUP, else the cgroup v2 root. 'none' detaches.\n");
+		"            socket (localhost, host addresses); 'root' = the whole host (the\n"
+		"            cgroup v2 root), 'none' detaches. Default: the recorded one, else\n"
+		"            $SLUICE_CGROUP, else none.\n");
 }
 
 static void usage_down(void)
@@ -73,10 +74,10 @@ static int up_opt(int opt, const char *arg, void *ctx)
 	struct up_args *a = ctx;
 
 	if (opt == 'c') {
-		if (strcmp(arg, "none") && (arg[0] != '/' || strlen(arg) >= SL_NETNS_MAX ||
-					    strchr(arg, ' ')))
+		if (strcmp(arg, "none") && strcmp(arg, "root") &&
+		    (arg[0] != '/' || strlen(arg) >= SL_NETNS_MAX || strchr(arg, ' ')))
 			return ctl_usage("invalid --cgroup '%s': give an absolute path without "
-					 "spaces, or 'none'",
+					 "spaces, 'root' or 'none'",
 					 arg);
 		a->cgroup = arg;
 	}
@@ -146,6 +147,9 @@ static int up_cgroup(struct ctl *c, struct sl_state *st, const char *want)
 	else if (env && *env)
 		cg = env;
 	else
+		cg = "none";
+	/* Host-wide hooks are an explicit choice: they see every process of the machine. */
+	if (!strcmp(cg, "root"))
 		cg = cgroup2_root();
 	if (!strcmp(cg, "none")) {
 		st->cgroup[0] = '\0';
