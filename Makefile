@@ -36,7 +36,7 @@ endif
 .SECONDARY:
 .SUFFIXES:
 
-BPF_PROGS := sl_endpoint sl_uplink sl_sock
+BPF_PROGS := sl_endpoint sl_uplink sl_sock sl_xdp
 BPF_OBJS  := $(patsubst %,$(BUILD)/bpf/%.bpf.o,$(BPF_PROGS))
 BPF_TEST_OBJS := $(patsubst %,$(BUILD)/bpf/test/%.bpf.o,$(BPF_PROGS))
 SKELS     := $(patsubst %,$(BUILD)/%.skel.h,$(BPF_PROGS))

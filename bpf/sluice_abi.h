@@ -36,6 +36,8 @@
 /* Program names, as pinned under <pin dir>/progs/. */
 #define SL_PROG_ENDPOINT "sl_ep_ingress"
 #define SL_PROG_UPLINK   "sl_up_ingress"
+#define SL_PROG_XDP_UPLINK "sl_xdp_uplink"
+#define SL_PROG_XDP_PASS   "sl_xdp_pass"
 /* cgroup socket hooks (pinned as links under <pin dir>/links/). */
 #define SL_PROG_CONNECT4 "sl_connect4"
 #define SL_PROG_SENDMSG4 "sl_sendmsg4"

@@ -21,11 +21,14 @@
 static void usage_up(void)
 {
 	fprintf(stderr,
-		"Usage: sluice up [--uplink IFACE]... [--cgroup { PATH | root | none }]\n"
+		"Usage: sluice up [--uplink IFACE]... [--xdp { native | generic | off }]\n"
+		"                 [--cgroup { PATH | root | none }]\n"
 		"Load (or reload) the datapath, keeping the pinned maps, and restore every\n"
 		"network, endpoint and published port of the state file. Safe to run again.\n"
 		"  --uplink  interfaces where remote clients reach published ports\n"
 		"            (replaces the recorded list; default: keep it)\n"
+		"  --xdp     XDP fast path on the uplinks in front of tc; default: the\n"
+		"            recorded mode, else native where the driver supports it\n"
 		"  --cgroup  cgroup v2 directory whose processes reach published ports at the\n"
 		"            socket (localhost, host addresses); 'root' = the whole host (the\n"
 		"            cgroup v2 root), 'none' detaches. Default: the recorded one, else\n"
@@ -67,12 +70,19 @@ struct up_args {
 	unsigned int n_uplinks;
 	const char *uplinks[SL_STATE_MAX_UPLINKS];
 	const char *cgroup;
+	const char *xdp;
 };
 
 static int up_opt(int opt, const char *arg, void *ctx)
 {
 	struct up_args *a = ctx;
+	enum sl_xdp_mode mode;
 
+	if (opt == 'x') {
+		if (sl_xdp_mode_parse(arg, &mode))
+			return ctl_usage("invalid --xdp '%s': expected native, generic or off", arg);
+		a->xdp = arg;
+	}
 	if (opt == 'c') {
 		if (strcmp(arg, "none") && strcmp(arg, "root") &&
 		    (arg[0] != '/' || strlen(arg) >= SL_NETNS_MAX || strchr(arg, ' ')))
@@ -186,27 +196,25 @@ static void detach_uplink(struct sl_nl *host, const char *name)
 {
 	struct sl_link_info li;
 
-	if (sl_nl_link_get(host, name, &li) == 0)
+	if (sl_nl_link_get(host, name, &li) == 0) {
+		sl_dp_xdp_detach(li.ifindex);
 		sl_dp_detach_tc_ingress(li.ifindex);
+	}
 	sl_err_clear();
 }
 
-/* Bring back one endpoint after a reload or a `down`; false when it is gone for good. */
+/*
+ * Bring back one endpoint after a reload or a `down`: refresh it when its
+ * veth exists, rebuild it otherwise. False when its container is gone for
+ * good (the caller drops it from the state).
+ */
 static bool restore_endpoint(struct ctl *c, struct sl_nl *host, const struct sl_dp *dp,
-			     const struct sl_network *net, const struct sl_ep *ep)
+			     const struct sl_network *net, const struct sl_ep *ep, bool xdp)
 {
+	struct sl_nl *cnl = NULL;
 	__u64 dev = 0, ino = 0;
 	int fd, err;
 
-	err = ep_refresh(host, dp, net, ep);
-	if (err != -ENODEV) {
-		if (err)
-			sl_warn("warning: endpoint %s/%s: %s\n", ep->network, ep->container,
-				sl_err_msg());
-		sl_err_clear();
-		return true;
-	}
-	sl_err_clear();
 	fd = sl_netns_open_path(ep->netns, &dev, &ino);
 	if (fd >= 0 && ep->nsino && (dev != ep->nsdev || ino != ep->nsino)) {
 		close(fd);
@@ -218,7 +226,14 @@ static bool restore_endpoint(struct ctl *c, struct sl_nl *host, const struct sl_
 		sl_err_clear();
 		return false;
 	}
-	err = ep_plumb(&c->inst, host, dp, net, ep, fd);
+	err = ep_refresh(host, dp, net, ep);
+	if (err == -ENODEV) {
+		sl_err_clear();
+		err = ep_plumb(&c->inst, host, dp, net, ep, fd, xdp);
+	} else if (!err && !(err = sl_nl_open_netns(fd, &cnl))) {
+		err = ep_set_xdp_pass(cnl, dp, ep, fd, xdp);
+		sl_nl_close(cnl);
+	}
 	close(fd);
 	if (err) {
 		sl_warn("warning: endpoint %s/%s not restored: %s\n", ep->network, ep->container,
@@ -228,11 +243,72 @@ static bool restore_endpoint(struct ctl *c, struct sl_nl *host, const struct sl_
 	return true;
 }
 
+/*
+ * Attach the uplink programs: tc always (it serves every published port and
+ * is the fallback), XDP in front of it as chosen. tc goes first, so a mode
+ * change never leaves a window without a program answering. Records the
+ * resolved XDP mode in the state.
+ */
+static int up_uplinks(struct sl_nl *host, const struct sl_dp *dp, struct sl_state *st,
+		      const char *want_xdp)
+{
+	enum sl_xdp_mode mode = SL_XDP_NATIVE;
+	bool fallback = false;
+	struct sl_link_info li;
+	int err;
+
+	if (want_xdp)
+		sl_xdp_mode_parse(want_xdp, &mode);
+	else if (st->xdp[0])
+		sl_xdp_mode_parse(st->xdp, &mode);
+	else
+		fallback = true; /* default: native where the driver has it, else off */
+
+	for (unsigned int i = 0; i < st->n_uplinks; i++) {
+		if (sl_nl_link_get(host, st->uplinks[i], &li)) {
+			sl_warn("warning: uplink %s is gone: published ports are not served on it\n",
+				st->uplinks[i]);
+			sl_err_clear();
+			continue;
+		}
+		if ((err = sl_dp_attach_tc_ingress(li.ifindex, li.name, dp->prog_uplink)))
+			return err;
+		err = sl_dp_xdp_attach(li.ifindex, li.name, dp->prog_xdp_uplink, mode);
+		if (err == -EOPNOTSUPP && fallback) {
+			sl_warn("notice: %s has no native XDP: published ports use the tc path "
+				"(--xdp generic forces XDP in skb mode)\n",
+				li.name);
+			sl_err_clear();
+			mode = SL_XDP_OFF;
+			/* Earlier uplinks got native XDP: take it off again, one mode for all. */
+			for (unsigned int j = 0; j < i; j++)
+				if (!sl_nl_link_get(host, st->uplinks[j], &li))
+					sl_dp_xdp_detach(li.ifindex);
+			sl_err_clear();
+			continue;
+		}
+		if (err)
+			return err;
+		/*
+		 * XDP sees frames as the wire delivers them, with complete checksums.
+		 * A veth hands over its peer's offloaded (partial) checksums instead,
+		 * which the rewrite cannot tell apart.
+		 */
+		if (mode != SL_XDP_OFF && !strcmp(li.kind, "veth"))
+			sl_warn("notice: uplink %s is a veth: XDP needs complete checksums, so its "
+				"peer must not offload them (ethtool -K PEER tx off)\n",
+				li.name);
+	}
+	snprintf(st->xdp, sizeof(st->xdp), "%s", sl_xdp_mode_name(mode));
+	return 0;
+}
+
 int cmd_up(struct ctl *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"uplink", required_argument, NULL, 'u'},
 		{"cgroup", required_argument, NULL, 'c'},
+		{"xdp", required_argument, NULL, 'x'},
 		{NULL, 0, NULL, 0},
 	};
 	struct up_args a = {0};
@@ -278,17 +354,6 @@ int cmd_up(struct ctl *c, int argc, char **argv)
 		if ((err = sl_dp_subnet_put(&dp, n->subnet.addr, n->subnet.prefixlen, &sn)))
 			goto out;
 	}
-	for (unsigned int i = 0; i < st.n_endpoints;) {
-		struct sl_ep *ep = &st.endpoints[i];
-
-		if (restore_endpoint(c, host, &dp, sl_state_network(&st, ep->network), ep))
-			i++;
-		else
-			sl_state_del_endpoint(&st, i);
-	}
-	ep_reconcile(&c->inst, host, &dp, &st);
-	if ((err = restore_ports(&dp, &st)))
-		goto out;
 	if (a.n_uplinks) {
 		/* The new list replaces the old one: detach from uplinks no longer named. */
 		for (unsigned int i = 0; i < st.n_uplinks; i++)
@@ -298,18 +363,22 @@ int cmd_up(struct ctl *c, int argc, char **argv)
 		for (unsigned int i = 0; i < a.n_uplinks; i++)
 			snprintf(st.uplinks[i], SL_IFNAME_MAX, "%s", a.uplinks[i]);
 	}
+	if ((err = up_uplinks(host, &dp, &st, a.xdp)))
+		goto out;
+	for (unsigned int i = 0; i < st.n_endpoints;) {
+		struct sl_ep *ep = &st.endpoints[i];
+
+		if (restore_endpoint(c, host, &dp, sl_state_network(&st, ep->network), ep,
+				     ctl_xdp_on(&st)))
+			i++;
+		else
+			sl_state_del_endpoint(&st, i);
+	}
+	ep_reconcile(&c->inst, host, &dp, &st);
+	if ((err = restore_ports(&dp, &st)))
+		goto out;
 	if ((err = up_cgroup(c, &st, a.cgroup)) || (err = sync_hostaddrs(host, &dp)))
 		goto out;
-	for (unsigned int i = 0; i < st.n_uplinks; i++) {
-		if (sl_nl_link_get(host, st.uplinks[i], &li)) {
-			sl_warn("warning: uplink %s is gone: published ports are not served on it\n",
-				st.uplinks[i]);
-			sl_err_clear();
-			continue;
-		}
-		if ((err = sl_dp_attach_tc_ingress(li.ifindex, li.name, dp.prog_uplink)))
-			goto out;
-	}
 	if ((err = ctl_commit(c, &st)))
 		goto out;
 	out_obj_open(NULL);
@@ -432,10 +501,22 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 	out_u64("networks", "networks   %llu\n", st.n_networks);
 	out_u64("endpoints", "endpoints  %llu", st.n_endpoints);
 	out_u64("endpoints_live", " (%llu with their veth present)\n", live);
+	out_str("xdp", "xdp        %s\n", st.xdp[0] ? st.xdp : "(not chosen)");
 	out_arr_open("uplinks");
 	out_text("uplinks   ");
-	for (unsigned int i = 0; i < st.n_uplinks; i++)
-		out_str(NULL, " %s", st.uplinks[i]);
+	for (unsigned int i = 0; i < st.n_uplinks; i++) {
+		struct sl_link_info li;
+		bool present = host && sl_nl_link_get(host, st.uplinks[i], &li) == 0;
+
+		sl_err_clear();
+		out_obj_open(NULL);
+		out_str("name", " %s", st.uplinks[i]);
+		out_bool("present", NULL, present);
+		out_str("attach", " (%s)", !present ? "missing"
+					  : !up ? "down"
+						: sl_xdp_mode_name(sl_dp_xdp_query(li.ifindex)));
+		out_obj_close();
+	}
 	out_text("%s\n", st.n_uplinks ? "" : " (none)");
 	out_arr_close();
 	out_obj_close();

@@ -688,7 +688,7 @@ static int network_connect(struct ctl *c, int argc, char **argv)
 	for (unsigned int i = 0; i < a.n_aliases; i++)
 		snprintf(ep.aliases[i], SL_NAME_MAX, "%s", a.aliases[i]);
 
-	err = ep_plumb(&c->inst, host, &dp, net, &ep, nsfd);
+	err = ep_plumb(&c->inst, host, &dp, net, &ep, nsfd, ctl_xdp_on(&st));
 	if (err)
 		goto out;
 	if (!sl_state_add_endpoint(&st, &ep)) {

@@ -49,6 +49,12 @@ void ctl_end(struct ctl *c, struct sl_state *st);
 /* Read-only: load without the lock (the file is replaced atomically). */
 int ctl_load(struct ctl *c, struct sl_state *st);
 
+/* The instance runs XDP on its uplinks (state records native or generic). */
+static inline bool ctl_xdp_on(const struct sl_state *st)
+{
+	return st->xdp[0] && st->xdp[0] != 'o';
+}
+
 /* Refresh sl_hostaddrs from the host netns's addresses. */
 struct sl_nl;
 struct sl_dp;

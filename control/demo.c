@@ -207,7 +207,7 @@ static void print_indented(FILE *f, const char *text)
 		const char *nl = strchr(text, '\n');
 		int n = nl ? (int)(nl - text) : (int)strlen(text);
 
-		fprintf(f, "    %.*s\n", n, text);
+		fprintf(f, n ? "    %.*s\n" : "%.*s\n", n, text);
 		text += n + (nl ? 1 : 0);
 	}
 }

@@ -126,8 +126,22 @@ static int ep_plumb_host(struct sl_nl *host, const struct sl_network *net, const
 	return 0;
 }
 
+int ep_set_xdp_pass(struct sl_nl *cnl, const struct sl_dp *dp, const struct sl_ep *ep,
+		    int netns_fd, bool on)
+{
+	struct sl_link_info li;
+	int err;
+
+	err = sl_nl_link_get(cnl, ep->ifname, &li);
+	if (err)
+		return err;
+	if (on)
+		return sl_dp_xdp_attach_netns(netns_fd, ep->ifname, li.ifindex, dp->prog_xdp_pass);
+	return sl_dp_xdp_detach_netns(netns_fd, li.ifindex);
+}
+
 int ep_plumb(const struct sl_instance *inst, struct sl_nl *host, const struct sl_dp *dp,
-	     const struct sl_network *net, const struct sl_ep *ep, int netns_fd)
+	     const struct sl_network *net, const struct sl_ep *ep, int netns_fd, bool xdp)
 {
 	__u8 cmac[6], hmac[6];
 	char alias[256];
@@ -156,6 +170,7 @@ int ep_plumb(const struct sl_instance *inst, struct sl_nl *host, const struct sl
 	if (err)
 		goto undo;
 	if ((err = ep_plumb_container(cnl, net, ep, hmac)) ||
+	    (err = ep_set_xdp_pass(cnl, dp, ep, netns_fd, xdp)) ||
 	    (err = ep_plumb_host(host, net, ep, li.ifindex, cmac)) ||
 	    (err = sl_dp_attach_tc_ingress(li.ifindex, ep->host_ifname, dp->prog_ep)) ||
 	    (err = ep_maps_put(dp, net, ep, li.ifindex)))

@@ -20,11 +20,19 @@ void ep_macs(__be32 addr, __u8 container_mac[6], __u8 host_mac[6]);
 
 /*
  * Create everything for ep in the container's netns (netns_fd) and the host
- * netns (host, where the CLI runs). All or nothing: on failure what was made
+ * netns (host, where the CLI runs); xdp: the instance runs XDP on its uplinks. All or nothing: on failure what was made
  * is removed again and the error recorded.
  */
 int ep_plumb(const struct sl_instance *inst, struct sl_nl *host, const struct sl_dp *dp,
-	     const struct sl_network *net, const struct sl_ep *ep, int netns_fd);
+	     const struct sl_network *net, const struct sl_ep *ep, int netns_fd, bool xdp);
+
+/*
+ * In XDP mode the container side of the veth carries sl_xdp_pass: a veth
+ * receives XDP_REDIRECTed frames only when its peer runs NAPI, which an
+ * attached XDP program turns on. cnl is a socket in the container's netns.
+ */
+int ep_set_xdp_pass(struct sl_nl *cnl, const struct sl_dp *dp, const struct sl_ep *ep,
+		    int netns_fd, bool on);
 
 /*
  * For an endpoint whose veth exists: attach the current program again and

@@ -2,6 +2,8 @@
 /* datapath.c - skeleton loading, pinning, tc attachment and map updates. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <linux/if_link.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 #include "sl_endpoint.skel.h"
 #include "sl_uplink.skel.h"
 #include "sl_sock.skel.h"
+#include "sl_xdp.skel.h"
 
 /* One handle and priority for every sluice tc filter, so re-attach replaces. */
 #define SL_TC_HANDLE 0x51
@@ -52,11 +55,11 @@ static int pin_replace(struct bpf_program *prog, const char *path)
 
 /*
  * Open one embedded object (its maps reuse the pins under pin_root_path),
- * load it and pin its program. The object is closed afterwards: the pins
+ * load it and pin its programs under progs/ by name. The object is closed afterwards: the pins
  * keep the maps and the program alive.
  */
 static int load_object(const struct sl_instance *inst, const char *progs, const char *name,
-		       const void *elf, size_t elf_size, const char *prog_name)
+		       const void *elf, size_t elf_size)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = inst->pin_dir,
 		    .object_name = name);
@@ -76,15 +79,15 @@ static int load_object(const struct sl_instance *inst, const char *progs, const 
 			name, strerror(-err));
 		goto out;
 	}
-	prog = bpf_object__find_program_by_name(obj, prog_name);
-	if (!prog) {
-		err = sl_errf(-ENOENT, "BPF object %s has no program %s", name, prog_name);
-		goto out;
+	bpf_object__for_each_program(prog, obj)
+	{
+		snprintf(path, sizeof(path), "%s/%s", progs, bpf_program__name(prog));
+		err = pin_replace(prog, path);
+		if (err) {
+			sl_errf(err, "pin program %s: %s", path, strerror(-err));
+			break;
+		}
 	}
-	snprintf(path, sizeof(path), "%s/%s", progs, prog_name);
-	err = pin_replace(prog, path);
-	if (err)
-		sl_errf(err, "pin program %s: %s", path, strerror(-err));
 out:
 	bpf_object__close(obj);
 	return err;
@@ -107,11 +110,15 @@ int sl_dp_load(const struct sl_instance *inst)
 
 	/* The endpoint object creates the shared maps; the uplink object reuses them. */
 	elf = sl_endpoint_bpf__elf_bytes(&size);
-	err = load_object(inst, progs, "sl_endpoint", elf, size, SL_PROG_ENDPOINT);
+	err = load_object(inst, progs, "sl_endpoint", elf, size);
 	if (err)
 		return err;
 	elf = sl_uplink_bpf__elf_bytes(&size);
-	return load_object(inst, progs, "sl_uplink", elf, size, SL_PROG_UPLINK);
+	err = load_object(inst, progs, "sl_uplink", elf, size);
+	if (err)
+		return err;
+	elf = sl_xdp_bpf__elf_bytes(&size);
+	return load_object(inst, progs, "sl_xdp", elf, size);
 }
 
 bool sl_dp_is_up(const struct sl_instance *inst)
@@ -147,6 +154,8 @@ int sl_dp_open(const struct sl_instance *inst, struct sl_dp *dp)
 	} pins[] = {
 		{"progs/" SL_PROG_ENDPOINT, offsetof(struct sl_dp, prog_ep)},
 		{"progs/" SL_PROG_UPLINK, offsetof(struct sl_dp, prog_uplink)},
+		{"progs/" SL_PROG_XDP_UPLINK, offsetof(struct sl_dp, prog_xdp_uplink)},
+		{"progs/" SL_PROG_XDP_PASS, offsetof(struct sl_dp, prog_xdp_pass)},
 		{SL_MAP_ENDPOINTS, offsetof(struct sl_dp, map_endpoints)},
 		{SL_MAP_IFACES, offsetof(struct sl_dp, map_ifaces)},
 		{SL_MAP_SUBNETS, offsetof(struct sl_dp, map_subnets)},
@@ -591,4 +600,113 @@ int sl_dp_hostaddrs_sync(const struct sl_dp *dp, const __be32 *addrs, unsigned i
 		prev = &key;
 	}
 	return 0;
+}
+
+const char *sl_xdp_mode_name(enum sl_xdp_mode mode)
+{
+	return mode == SL_XDP_NATIVE ? "native" : mode == SL_XDP_GENERIC ? "generic" : "off";
+}
+
+int sl_xdp_mode_parse(const char *s, enum sl_xdp_mode *mode)
+{
+	if (!strcmp(s, "native"))
+		*mode = SL_XDP_NATIVE;
+	else if (!strcmp(s, "generic"))
+		*mode = SL_XDP_GENERIC;
+	else if (!strcmp(s, "off"))
+		*mode = SL_XDP_OFF;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int sl_dp_xdp_attach(int ifindex, const char *ifname, int prog_fd, enum sl_xdp_mode mode)
+{
+	__u32 flags = mode == SL_XDP_NATIVE ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
+	int err;
+
+	if (mode == SL_XDP_OFF)
+		return sl_dp_xdp_detach(ifindex);
+	err = bpf_xdp_attach(ifindex, prog_fd, flags, NULL);
+	if (err == -EEXIST || err == -EBUSY) {
+		/* The other mode holds the device: the tc program serves while we swap. */
+		sl_dp_xdp_detach(ifindex);
+		err = bpf_xdp_attach(ifindex, prog_fd, flags, NULL);
+	}
+	if (err == -EOPNOTSUPP && mode == SL_XDP_NATIVE)
+		return sl_errf(err,
+			       "attach XDP to %s: the driver has no native XDP — use --xdp generic "
+			       "or --xdp off",
+			       ifname);
+	if (err)
+		return sl_errf(err, "attach XDP (%s) to %s: %s", sl_xdp_mode_name(mode), ifname,
+			       strerror(-err));
+	return 0;
+}
+
+int sl_dp_xdp_detach(int ifindex)
+{
+	/* Both modes: whichever is attached goes; nothing attached is fine. */
+	bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL);
+	bpf_xdp_detach(ifindex, XDP_FLAGS_SKB_MODE, NULL);
+	return 0;
+}
+
+enum sl_xdp_mode sl_dp_xdp_query(int ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (bpf_xdp_query(ifindex, 0, &q))
+		return SL_XDP_OFF;
+	if (q.attach_mode == XDP_ATTACHED_DRV)
+		return SL_XDP_NATIVE;
+	if (q.attach_mode == XDP_ATTACHED_SKB)
+		return SL_XDP_GENERIC;
+	return SL_XDP_OFF;
+}
+
+int sl_dp_xdp_attach_netns(int netns_fd, const char *ifname, int ifindex, int prog_fd)
+{
+	int self, err;
+
+	if (prog_fd < 0)
+		return sl_dp_xdp_detach_netns(netns_fd, ifindex);
+	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return sl_errf(-errno, "open own netns: %s", strerror(errno));
+	if (setns(netns_fd, CLONE_NEWNET) < 0) {
+		err = sl_errf(-errno, "enter container netns: %s", strerror(errno));
+		close(self);
+		return err;
+	}
+	/* bpf_xdp_attach talks netlink in the current netns: the container's here. */
+	err = bpf_xdp_attach(ifindex, prog_fd, XDP_FLAGS_DRV_MODE, NULL);
+	if (err == -EEXIST || err == -EBUSY)
+		err = 0; /* something is attached already: NAPI is on either way */
+	if (setns(self, CLONE_NEWNET) < 0)
+		err = sl_errf(-errno, "return to own netns: %s", strerror(errno));
+	close(self);
+	if (err)
+		return sl_errf(err, "attach XDP to container interface %s: %s", ifname,
+			       strerror(-err));
+	return 0;
+}
+
+int sl_dp_xdp_detach_netns(int netns_fd, int ifindex)
+{
+	int self, err = 0;
+
+	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return sl_errf(-errno, "open own netns: %s", strerror(errno));
+	if (setns(netns_fd, CLONE_NEWNET) < 0) {
+		err = sl_errf(-errno, "enter container netns: %s", strerror(errno));
+		close(self);
+		return err;
+	}
+	bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL);
+	if (setns(self, CLONE_NEWNET) < 0)
+		err = sl_errf(-errno, "return to own netns: %s", strerror(errno));
+	close(self);
+	return err;
 }

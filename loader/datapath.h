@@ -23,6 +23,8 @@
 struct sl_dp {
 	int prog_ep;     /* sl_ep_ingress: endpoint veths */
 	int prog_uplink; /* sl_up_ingress: uplinks */
+	int prog_xdp_uplink; /* sl_xdp_uplink: XDP on uplinks */
+	int prog_xdp_pass;   /* sl_xdp_pass: container side of endpoint veths in XDP mode */
 	int map_endpoints;
 	int map_ifaces;
 	int map_subnets;
@@ -61,6 +63,21 @@ int sl_dp_attach_sock(const struct sl_instance *inst, const char *cgroup);
 int sl_dp_detach_sock(const struct sl_instance *inst);
 /* Make sl_hostaddrs exactly addrs[0..n). */
 int sl_dp_hostaddrs_sync(const struct sl_dp *dp, const __be32 *addrs, unsigned int n);
+
+enum sl_xdp_mode {
+	SL_XDP_OFF = 0,
+	SL_XDP_NATIVE = 1,  /* in the driver (veth, most NICs) */
+	SL_XDP_GENERIC = 2, /* after skb allocation: any device, for testing */
+};
+const char *sl_xdp_mode_name(enum sl_xdp_mode mode);
+int sl_xdp_mode_parse(const char *s, enum sl_xdp_mode *mode);
+/* Attach (replacing, also across modes) or, for SL_XDP_OFF, detach. */
+int sl_dp_xdp_attach(int ifindex, const char *ifname, int prog_fd, enum sl_xdp_mode mode);
+int sl_dp_xdp_detach(int ifindex);
+enum sl_xdp_mode sl_dp_xdp_query(int ifindex);
+/* Attach prog natively to ifindex inside another netns (the container's). */
+int sl_dp_xdp_attach_netns(int netns_fd, const char *ifname, int ifindex, int prog_fd);
+int sl_dp_xdp_detach_netns(int netns_fd, int ifindex);
 
 /* tc clsact ingress, direct action; replaces what sluice attached before. */
 int sl_dp_attach_tc_ingress(int ifindex, const char *ifname, int prog_fd);

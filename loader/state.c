@@ -337,7 +337,8 @@ bool sl_state_equal(const struct sl_state *a, const struct sl_state *b)
 	for (i = 0; i < a->n_uplinks && i < SL_STATE_MAX_UPLINKS; i++)
 		if (strncmp(a->uplinks[i], b->uplinks[i], SL_IFNAME_MAX))
 			return false;
-	return strncmp(a->cgroup, b->cgroup, SL_NETNS_MAX) == 0;
+	return strncmp(a->cgroup, b->cgroup, SL_NETNS_MAX) == 0 &&
+	       strncmp(a->xdp, b->xdp, sizeof(a->xdp)) == 0;
 }
 
 /* --- parser --------------------------------------------------------------- */
@@ -349,6 +350,7 @@ struct parser {
 	unsigned int *id_owner; /* port id -> index + 1 of the port using it; lazy */
 	unsigned int uplink_line[SL_STATE_MAX_UPLINKS];
 	unsigned int cgroup_line;
+	unsigned int xdp_line;
 	unsigned int lineno;
 	char *err;
 	size_t errlen;
@@ -908,6 +910,26 @@ static int parse_cgroup(struct parser *p, char **tok, unsigned int ntok)
 	return 0;
 }
 
+static bool xdp_mode_valid(const char *m)
+{
+	return !strcmp(m, "native") || !strcmp(m, "generic") || !strcmp(m, "off");
+}
+
+/* xdp native|generic|off (at most one; absent = not chosen yet) */
+static int parse_xdp(struct parser *p, char **tok, unsigned int ntok)
+{
+	char q[QUOTE_LEN];
+
+	if (ntok != 2 || !xdp_mode_valid(tok[1]))
+		return perr(p, "xdp: expected 'native', 'generic' or 'off', got %s",
+			    ntok > 1 ? quote(q, tok[1]) : "nothing");
+	if (p->xdp_line)
+		return perr(p, "xdp: duplicate (first on line %u)", p->xdp_line);
+	p->xdp_line = p->lineno;
+	strcpy(p->st.xdp, tok[1]);
+	return 0;
+}
+
 static int parse_line(struct parser *p, char *line)
 {
 	char *tok[MAX_FIELDS], *s = line, *sp;
@@ -938,7 +960,10 @@ static int parse_line(struct parser *p, char *line)
 		return parse_uplink(p, tok, ntok);
 	if (!strcmp(tok[0], "cgroup"))
 		return parse_cgroup(p, tok, ntok);
-	return perr(p, "unknown record %s (expected network, endpoint, port, uplink or cgroup)",
+	if (!strcmp(tok[0], "xdp"))
+		return parse_xdp(p, tok, ntok);
+	return perr(p, "unknown record %s (expected network, endpoint, port, uplink, cgroup or "
+		       "xdp)",
 		    quote(q, tok[0]));
 }
 
@@ -1495,6 +1520,12 @@ int sl_state_format(const struct sl_state *st, char **out, size_t *outlen)
 			sb.err = -EINVAL;
 		else
 			sb_printf(&sb, "cgroup %s\n", st->cgroup);
+	}
+	if (st->xdp[0] && !sb.err) {
+		if (!xdp_mode_valid(st->xdp))
+			sb.err = -EINVAL;
+		else
+			sb_printf(&sb, "xdp %s\n", st->xdp);
 	}
 	if (sb.err) {
 		free(sb.p);

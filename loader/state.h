@@ -16,6 +16,7 @@
  *            [allow=A.B.C.D/N]...                        (all on one line)
  *   uplink IFNAME
  *   cgroup PATH          (the cgroup the socket-level hooks are attached to)
+ *   xdp native|generic|off  (XDP mode on the uplinks; absent = not chosen yet)
  *
  * Names (networks, containers, aliases) match [A-Za-z0-9][A-Za-z0-9_.-]*
  * and are at most SL_NAME_MAX-1 bytes. Fields after a record's names may come
@@ -95,6 +96,7 @@ struct sl_state {
 	struct sl_ep *endpoints;
 	char uplinks[SL_STATE_MAX_UPLINKS][SL_IFNAME_MAX];
 	char cgroup[SL_NETNS_MAX]; /* "" = socket-level hooks not attached */
+	char xdp[8];               /* "native", "generic", "off" or "" (not chosen yet) */
 	unsigned int cap_networks, cap_endpoints;
 	unsigned int n_ports, cap_ports;
 	struct sl_port *ports;

@@ -34,4 +34,14 @@ static __always_inline long sl_redirect_egress(__u32 ifindex)
 	return bpf_redirect(ifindex, 0);
 }
 
+/* XDP: transmit out of ifindex (for a veth: into its peer's receive queue). */
+static __always_inline long sl_redirect_xdp(__u32 ifindex)
+{
+#ifdef SL_TEST_HOOKS
+	sl_test_redirect_ifindex = ifindex;
+	sl_test_redirect_peer = 0;
+#endif
+	return bpf_redirect(ifindex, 0);
+}
+
 #endif /* SL_BPF_REDIRECT_H */
