@@ -86,10 +86,31 @@ int sl_instance_lock(struct sl_instance *inst)
 		err = -errno;
 		return sl_errf(err, "open lock file %s: %s", path, strerror(-err));
 	}
-	if (flock(fd, LOCK_EX) < 0) {
-		err = -errno;
-		close(fd);
-		return sl_errf(err, "lock %s: %s", path, strerror(-err));
+	/* Wait a bounded time: a hung command must not block every later one forever. */
+	for (int waited_ms = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; waited_ms += 50) {
+		char holder[32] = "?";
+		ssize_t n;
+
+		if (errno != EWOULDBLOCK || waited_ms >= SL_LOCK_TIMEOUT_MS) {
+			err = errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
+			n = pread(fd, holder, sizeof(holder) - 1, 0);
+			holder[n > 0 ? n : 0] = '\0';
+			holder[strcspn(holder, "\n")] = '\0';
+			close(fd);
+			return sl_errf(err,
+				       "instance '%s' is busy: another sluice command (pid %s) holds %s "
+				       "— wait for it, or stop that process",
+				       inst->name, holder[0] ? holder : "?", path);
+		}
+		usleep(50 * 1000);
+	}
+	/* Record the holder for the message above (best effort). */
+	if (ftruncate(fd, 0) == 0) {
+		char pid[32];
+		int len = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+
+		if (pwrite(fd, pid, len, 0) != len)
+			sl_debug("could not record pid in %s\n", path);
 	}
 	inst->lock_fd = fd;
 	return 0;

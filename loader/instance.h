@@ -15,6 +15,7 @@
 #include <stdbool.h>
 
 #define SL_INSTANCE_NAME_MAX 32 /* including NUL; keeps host veth aliases short */
+#define SL_LOCK_TIMEOUT_MS 15000 /* how long a command waits for a busy instance */
 #define SL_DIR_MAX 512          /* instance directories; longer roots are refused */
 
 struct sl_instance {
@@ -31,7 +32,8 @@ int sl_instance_init(struct sl_instance *inst, const char *name);
 /*
  * Take the instance's exclusive lock (run dir/lock, flock), creating the run
  * dir. Every command that changes anything holds it for its whole run, so
- * two commands never interleave. Released by sl_instance_unlock or exit.
+ * two commands never interleave. Waits up to SL_LOCK_TIMEOUT_MS, then fails
+ * naming the holder's pid. Released by sl_instance_unlock or exit.
  */
 int sl_instance_lock(struct sl_instance *inst);
 void sl_instance_unlock(struct sl_instance *inst);
