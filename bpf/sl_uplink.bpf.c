@@ -17,7 +17,7 @@ int sl_up_ingress(struct __sk_buff *skb)
 	struct sl_pkt pkt;
 
 	sl_pkt_from_skb(&pkt, skb);
-	verdict = sl_dnat_decide(skb, &pkt, &f, &t);
+	verdict = sl_dnat_decide(&pkt, &f, &t);
 	sl_count(verdict, &pkt);
 
 	switch (verdict) {

@@ -31,7 +31,7 @@ int sl_xdp_uplink(struct xdp_md *ctx)
 	struct sl_pkt pkt;
 
 	sl_pkt_from_xdp(&pkt, ctx);
-	verdict = sl_dnat_decide(ctx, &pkt, &f, &t);
+	verdict = sl_dnat_decide(&pkt, &f, &t);
 	sl_count(verdict, &pkt);
 
 	switch (verdict) {

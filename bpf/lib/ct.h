@@ -91,30 +91,31 @@ static __always_inline void sl_ct_other_key(const struct sl_ct_key *k, const str
 	}
 }
 
-static __always_inline void sl_ct_delete_flow(const struct sl_ct_key *k, const struct sl_ct *ct)
-{
-	struct sl_ct_key other;
-
-	sl_ct_other_key(k, ct, &other);
-	bpf_map_delete_elem(&sl_ct, &other);
-	bpf_map_delete_elem(&sl_ct, k);
-}
-
 /*
- * Look up a live entry. An expired one is deleted with its twin and
- * counted; the caller then sees a miss.
+ * Look up a live entry. Each direction refreshes only its own entry, so an
+ * entry that looks expired asks its twin: a flow lives while either
+ * direction is active (one timer per flow, as netfilter has). A flow idle
+ * in both directions is deleted and counted; the caller then sees a miss.
  */
 static __always_inline struct sl_ct *sl_ct_lookup(const struct sl_ct_key *k,
 						  const struct sl_pkt *pkt, __u64 now)
 {
 	struct sl_ct *ct = bpf_map_lookup_elem(&sl_ct, k);
+	struct sl_ct_key other;
+	struct sl_ct *twin;
 
-	if (ct && sl_ct_expired(ct, k->proto, now)) {
-		sl_ct_delete_flow(k, ct);
-		sl_count(SL_CTR_CT_EXPIRED, pkt);
-		return NULL;
+	if (!ct || !sl_ct_expired(ct, k->proto, now))
+		return ct;
+	sl_ct_other_key(k, ct, &other);
+	twin = bpf_map_lookup_elem(&sl_ct, &other);
+	if (twin && !sl_ct_expired(twin, k->proto, now)) {
+		ct->last_seen = twin->last_seen;
+		return ct;
 	}
-	return ct;
+	bpf_map_delete_elem(&sl_ct, &other);
+	bpf_map_delete_elem(&sl_ct, k);
+	sl_count(SL_CTR_CT_EXPIRED, pkt);
+	return NULL;
 }
 
 /*

@@ -51,4 +51,10 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } sl_sock_rev SEC(".maps");
 
+/* An IPv4 address of the host (sl_hostaddrs, kept current by the CLI). */
+static __always_inline bool sl_is_host_addr(__be32 addr)
+{
+	return bpf_map_lookup_elem(&sl_hostaddrs, &addr) != NULL;
+}
+
 #endif /* SL_BPF_MAPS_H */

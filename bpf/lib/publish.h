@@ -8,8 +8,6 @@
 #ifndef SL_BPF_PUBLISH_H
 #define SL_BPF_PUBLISH_H
 
-#define SL_AF_INET 2
-
 /* Where and how to deliver a packet after NAT. */
 struct sl_nat_target {
 	__be32 addr;      /* new destination (DNAT) or source (reverse NAT) address */
@@ -20,25 +18,6 @@ struct sl_nat_target {
 	__u8 dst_mac[6];  /* new Ethernet destination */
 	__u8 src_mac[6];  /* new Ethernet source */
 };
-
-/*
- * true when daddr is an address of this host, as seen from the receiving
- * interface: a local route (NOT_FWDED), or forwarding disabled there, in
- * which case nothing but local traffic is accepted anyway.
- */
-static __always_inline bool sl_is_local_dst(void *ctx, const struct sl_flow *f, __u32 ifindex)
-{
-	struct bpf_fib_lookup p = {0};
-	long ret;
-
-	p.family = SL_AF_INET;
-	p.l4_protocol = f->proto;
-	p.ipv4_src = f->saddr;
-	p.ipv4_dst = f->daddr;
-	p.ifindex = ifindex;
-	ret = bpf_fib_lookup(ctx, &p, sizeof(p), 0);
-	return ret == BPF_FIB_LKUP_RET_NOT_FWDED || ret == BPF_FIB_LKUP_RET_FWD_DISABLED;
-}
 
 /* New flow: both conntrack entries. The REPLY entry remembers the uplink and the MACs. */
 static __always_inline void sl_ct_create(const struct sl_pkt *pkt, const struct sl_flow *f,
@@ -71,7 +50,7 @@ static __always_inline void sl_ct_create(const struct sl_pkt *pkt, const struct 
  *   tracked flow                                 -> SL_CTR_NAT_FWD, *t filled
  *   mapping, source not in its --allow list      -> SL_CTR_DROP_NOT_ALLOWED
  *   mapping, TCP segment that is not a bare SYN  -> SL_CTR_PASS_NO_FLOW
- *   0.0.0.0 mapping, daddr not local             -> SL_CTR_UPLINK_PASS
+ *   0.0.0.0 mapping, daddr not a host address    -> SL_CTR_UPLINK_PASS
  *   mapping (new flow, conntrack created)        -> SL_CTR_NAT_NEW, *t filled
  *   TTL <= 1 (tracked or new)                    -> SL_CTR_DROP_TTL
  *   mapping whose container is not connected     -> SL_CTR_DROP_NO_BACKEND
@@ -79,8 +58,8 @@ static __always_inline void sl_ct_create(const struct sl_pkt *pkt, const struct 
  * the first carries the ports), so its first fragment is dropped and later
  * ones go to the host, which discards the incomplete datagram.
  */
-static __always_inline enum sl_ctr sl_dnat_decide(void *ctx, const struct sl_pkt *pkt,
-						  struct sl_flow *f, struct sl_nat_target *t)
+static __always_inline enum sl_ctr sl_dnat_decide(const struct sl_pkt *pkt, struct sl_flow *f,
+						  struct sl_nat_target *t)
 {
 	struct sl_ct_key key;
 	struct sl_endpoint_key ekey;
@@ -132,7 +111,8 @@ static __always_inline enum sl_ctr sl_dnat_decide(void *ctx, const struct sl_pkt
 		if (f->proto == IPPROTO_TCP &&
 		    (f->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST)) != TCP_FLAG_SYN)
 			return SL_CTR_PASS_NO_FLOW;
-		if (wildcard && !sl_is_local_dst(ctx, f, pkt->ifindex))
+		/* 0.0.0.0 means the host's own addresses, not traffic routed through it. */
+		if (wildcard && !sl_is_host_addr(f->daddr))
 			return SL_CTR_UPLINK_PASS;
 		if (f->ttl <= 1)
 			return SL_CTR_DROP_TTL;

@@ -22,7 +22,7 @@ static __always_inline bool sl_sock_ours(struct bpf_sock_addr *ctx)
 /* 127.0.0.0/8 or an address of the host. */
 static __always_inline bool sl_host_local(__be32 addr)
 {
-	return (bpf_ntohl(addr) >> 24) == 127 || bpf_map_lookup_elem(&sl_hostaddrs, &addr);
+	return (bpf_ntohl(addr) >> 24) == 127 || sl_is_host_addr(addr);
 }
 
 /* The mapping a local client reaches at addr:port/proto, or NULL. */

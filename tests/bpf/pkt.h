@@ -15,6 +15,9 @@
  * so the intended fault is the only one. Payloads are a counting byte pattern,
  * so a comparison of whole frames notices any byte that moved.
  *
+ * pkt_frame_ip4_sum() and pkt_frame_l4_sum() verify the checksums of a frame
+ * that came out of a program, as its receiver would.
+ *
  * All fields are written in network byte order; arguments are host order.
  * Building past PKT_MAX bytes aborts: that is a bug in the test, not a result.
  */
@@ -205,7 +208,16 @@ static inline void pkt_ipv6(struct pkt *p, const char *saddr, const char *daddr,
 	}
 }
 
-static inline void pkt_tcp(struct pkt *p, uint16_t sport, uint16_t dport, size_t payload)
+/* TCP flags byte (offset 13 of the header); <linux/tcp.h>'s TCP_FLAG_* are 32-bit words. */
+#define PKT_TCP_FIN 0x01
+#define PKT_TCP_SYN 0x02
+#define PKT_TCP_RST 0x04
+#define PKT_TCP_PSH 0x08
+#define PKT_TCP_ACK 0x10
+
+/* A TCP segment with the given flags byte (PKT_TCP_*), seq 1, no options. */
+static inline void pkt_tcp_flags(struct pkt *p, uint16_t sport, uint16_t dport, uint8_t flags,
+				 size_t payload)
 {
 	struct tcphdr *th;
 
@@ -215,9 +227,15 @@ static inline void pkt_tcp(struct pkt *p, uint16_t sport, uint16_t dport, size_t
 	th->dest = htons(dport);
 	th->seq = htonl(1);
 	th->doff = sizeof(*th) / 4;
-	th->syn = 1;
+	((uint8_t *)th)[13] = flags;
 	th->window = htons(64240);
 	pkt_payload(p, payload);
+}
+
+/* A TCP SYN. */
+static inline void pkt_tcp(struct pkt *p, uint16_t sport, uint16_t dport, size_t payload)
+{
+	pkt_tcp_flags(p, sport, dport, PKT_TCP_SYN, payload);
 }
 
 static inline void pkt_udp(struct pkt *p, uint16_t sport, uint16_t dport, size_t payload)
@@ -320,6 +338,70 @@ static inline void pkt_finish(struct pkt *p)
 	}
 	if (p->l3_proto == ETH_P_IP)
 		pkt_ipv4_csum(p);
+}
+
+/*
+ * Fault injection after pkt_finish(): add delta (one's complement, so the
+ * error survives any correct incremental update) to the TCP or UDP checksum
+ * field. A receiver's verification sum (pkt_frame_l4_sum) then comes out as
+ * delta instead of 0xffff.
+ */
+static inline void pkt_l4_csum_corrupt(struct pkt *p, uint16_t delta)
+{
+	uint8_t *l4 = p->data + p->l4;
+	uint16_t *field = p->l4_proto == IPPROTO_TCP ? &((struct tcphdr *)l4)->check
+						     : &((struct udphdr *)l4)->check;
+	uint32_t v = (uint32_t)ntohs(*field) + delta;
+
+	*field = htons((uint16_t)((v & 0xffff) + (v >> 16)));
+}
+
+/*
+ * Verify a frame as a receiver does: Ethernet (no tag) + IPv4 at offset 14.
+ * Both return the folded one's complement sum over the covered bytes with the
+ * checksum field included: 0xffff when the checksum is right. -1 when the
+ * frame has no complete IPv4 header (or, for L4, no complete TCP/UDP segment
+ * of the length tot_len announces).
+ */
+static inline int pkt_frame_ip4_sum(const uint8_t *frame, size_t len)
+{
+	const struct iphdr *ip = (const struct iphdr *)(frame + ETH_HLEN);
+	size_t hlen;
+
+	if (len < ETH_HLEN + sizeof(*ip))
+		return -1;
+	hlen = (size_t)ip->ihl * 4;
+	if (hlen < sizeof(*ip) || len < ETH_HLEN + hlen)
+		return -1;
+	return (int)pkt_sum(0, ip, hlen);
+}
+
+/* Over the IPv4 pseudo-header and the whole TCP or UDP segment. */
+static inline int pkt_frame_l4_sum(const uint8_t *frame, size_t len)
+{
+	const struct iphdr *ip = (const struct iphdr *)(frame + ETH_HLEN);
+	size_t hlen, tot_len, l4_len;
+	uint8_t ph[4];
+	uint32_t sum;
+
+	if (pkt_frame_ip4_sum(frame, len) < 0)
+		return -1;
+	hlen = (size_t)ip->ihl * 4;
+	tot_len = ntohs(ip->tot_len);
+	if (tot_len < hlen || len < ETH_HLEN + tot_len)
+		return -1;
+	l4_len = tot_len - hlen;
+	if ((ip->protocol == IPPROTO_TCP && l4_len < sizeof(struct tcphdr)) ||
+	    (ip->protocol == IPPROTO_UDP && l4_len < sizeof(struct udphdr)) ||
+	    (ip->protocol != IPPROTO_TCP && ip->protocol != IPPROTO_UDP))
+		return -1;
+	ph[0] = 0;
+	ph[1] = ip->protocol;
+	ph[2] = (uint8_t)(l4_len >> 8);
+	ph[3] = (uint8_t)l4_len;
+	sum = pkt_sum(0, &ip->saddr, 8); /* saddr and daddr */
+	sum = pkt_sum(sum, ph, sizeof(ph));
+	return (int)pkt_sum(sum, frame + ETH_HLEN + hlen, l4_len);
 }
 
 #endif /* SL_TEST_PKT_H */

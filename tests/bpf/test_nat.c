@@ -1,0 +1,1599 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * test_nat.c - BPF_PROG_TEST_RUN table for published ports: DNAT of what
+ * arrives on the uplink (sl_up_ingress, bpf/sl_uplink.bpf.c) and reverse NAT
+ * of the containers' replies (sl_ep_ingress, bpf/sl_endpoint.bpf.c), i.e. the
+ * decisions of bpf/lib/publish.h, the rewrites of bpf/lib/nat_tc.h and the
+ * conntrack of bpf/lib/ct.h.
+ *
+ * A case is a map setup (the fixture below, changed by SETUP_* flags) and a
+ * list of steps. Each step sends one frame through one of the programs and
+ * states what must come out:
+ *  - the tc verdict;
+ *  - the one counter that rose, by one packet and the frame's length in bytes
+ *    (a second one, ct_expired or ct_reused, may rise alongside when the step
+ *    says so); every other counter unchanged;
+ *  - the redirect (ifindex, and bpf_redirect_peer or plain bpf_redirect),
+ *    recorded by the -DSL_TEST_HOOKS build, or none;
+ *  - the output frame, byte for byte: a redirected frame is compared with an
+ *    expected frame built from scratch by the table (pkt_finish computes its
+ *    checksums), and its IPv4 and TCP/UDP checksums are verified as a
+ *    receiver would; every other frame must come out as it went in;
+ *  - for NAT verdicts: both conntrack entries of the flow, field by field,
+ *    and the mapping's sl_svc_stats (packets, bytes, flows); for any other
+ *    verdict no new conntrack entry and no sl_svc_stats change.
+ * Cases are independent: every map is reset to the fixture before each.
+ *
+ * Both programs share one set of maps (the conntrack especially): the
+ * endpoint skeleton creates them and the uplink skeleton reuses their fds.
+ * Only the named maps are shared; .rodata and .bss stay per object, which is
+ * what lets a second pair of skeletons, loaded with sl_ct_tcp_new_s = 1, show
+ * expiry while every other case runs with the default timeouts. No map is
+ * pinned.
+ *
+ * Everything runs in a private network namespace. test_run accepts only
+ * ifindex 1 (loopback) or a real device for the skb, so the "uplink" and the
+ * sending container's veth are both ifindex 1: sl_ifaces[1] describes the
+ * container for replies; the uplink program does not read sl_ifaces.
+ * A 0.0.0.0 mapping serves the host's own addresses only: the fixture puts
+ * 10.200.0.1 into sl_hostaddrs, as the CLI does with the host's addresses.
+ * (An earlier version asked bpf_fib_lookup, which also calls unroutable and
+ * broadcast destinations "not forwarded", and every destination when
+ * forwarding is off; the wildcard_* cases below keep that regression out,
+ * with forwarding both off and on.)
+ *
+ * Not covered: CHECKSUM_PARTIAL. test_run builds its skb with CHECKSUM_NONE
+ * and offers no way to set ip_summed/csum_start, so the pseudo-header-only
+ * path of bpf_l4_csum_replace (TCP over veth) cannot be produced here; only
+ * real traffic over veths (an integration test) exercises it. For the same
+ * reason nothing here notices a missing BPF_F_PSEUDO_HDR in nat_tc.h: with
+ * CHECKSUM_NONE the kernel updates the checksum field the same way with or
+ * without it.
+ *
+ * Exit 77 ("skipped") without root.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "pkt.h"
+#include <linux/pkt_cls.h>
+
+#include "sluice_abi.h"
+#include "test/sl_endpoint.skel.h"
+#include "test/sl_uplink.skel.h"
+#include "test.h"
+
+/* ---- fixture -------------------------------------------------------------- */
+
+#define HOST_IP	       "10.200.0.1"   /* the host's uplink address (on lo) */
+#define HOST_OTHER_IP  "10.200.0.5"   /* not an address of the host */
+#define ROUTED_IP      "198.51.100.7" /* not the host's; routed via lo when set up */
+#define UNROUTED_IP    "203.0.113.7"  /* not the host's; no route at all */
+#define BCAST_IP       "255.255.255.255"
+#define CLIENT_IP      "10.200.0.2"
+#define CLIENT_PORT    40000
+#define ALLOWED_IP     "10.9.1.1"   /* inside mapping 4's --allow 10.9.0.0/16 */
+#define CT_IP	       "10.77.0.2"  /* the container */
+#define CT_GW_IP       "10.77.0.1"  /* its network's gateway */
+#define CT_MISSING_IP  "10.77.0.99" /* backend of mapping 5: not connected */
+#define CT_IFINDEX     42	    /* the container's host-side veth */
+#define CT_NET	       1
+#define UPLINK_IFINDEX 1 /* test_run's skb device, lo */
+
+static const __u8 mac_client[ETH_ALEN] = {0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0x02};
+static const __u8 mac_uplink[ETH_ALEN] = {0xbb, 0xbb, 0xbb, 0xbb, 0xbb, 0x01};
+static const __u8 mac_ct[ETH_ALEN] = {0x02, 0x42, 0x0a, 0x4d, 0x00, 0x02};
+static const __u8 mac_ct_gw[ETH_ALEN] = {0x02, 0x5c, 0x0a, 0x4d, 0x00, 0x02};
+
+/* sl_svc: the published ports. */
+static const struct {
+	const char *addr; /* host address, "0.0.0.0" for every address */
+	__u16 port;
+	__u8 proto;
+	const char *backend;
+	__u16 backend_port;
+	__u16 flags;
+	__u32 id;
+} fx_svcs[] = {
+	{"0.0.0.0", 8080, IPPROTO_TCP, CT_IP, 80, 0, 1},
+	{HOST_IP, 8081, IPPROTO_TCP, CT_IP, 81, 0, 2},
+	{"0.0.0.0", 5353, IPPROTO_UDP, CT_IP, 53, 0, 3},
+	{"0.0.0.0", 9090, IPPROTO_TCP, CT_IP, 90, SL_SVC_F_ALLOWLIST, 4},
+	{"0.0.0.0", 7070, IPPROTO_TCP, CT_MISSING_IP, 70, 0, 5},
+};
+
+/*
+ * sl_allow: mapping 4 admits 10.9.0.0/16. The trie key's prefix length counts
+ * the id's 32 bits too (32 + 16); lookups use 64.
+ */
+#define ALLOW_ID     4
+#define ALLOW_NET    "10.9.0.0"
+#define ALLOW_PREFIX 16
+
+/* Mapping ids the fixture uses: sl_svc_stats is reset and checked for 0..7 only. */
+#define SVC_IDS 8
+
+/* Changes to the fixture, per case. */
+#define SETUP_FWD_ON (1U << 0) /* net.ipv4.conf.lo.forwarding = 1 */
+
+/* ---- the table ------------------------------------------------------------ */
+
+enum fkind {
+	FK_TCP = 0,   /* Ethernet + IPv4 + TCP (16 payload bytes) */
+	FK_UDP,	      /* Ethernet + IPv4 + UDP (8 payload bytes) */
+	FK_ICMP,      /* Ethernet + IPv4 + ICMP echo */
+	FK_ARP,	      /* ARP request: who has daddr, tell saddr */
+	FK_IPV6,      /* Ethernet + IPv6 + TCP SYN */
+	FK_TCP_TRUNC, /* IPv4 protocol TCP, but only 10 bytes follow the header */
+};
+
+struct frame {
+	enum fkind kind;
+	const __u8 *eth_dst, *eth_src;
+	const char *saddr, *daddr; /* IPv4 dotted quads */
+	__u16 sport, dport;
+	__u8 flags;	  /* TCP flags byte, PKT_TCP_* */
+	__u8 ttl;	  /* 0: 64 */
+	__u16 frag_off;	  /* IPv4 frag_off field, host order; 0: DF only */
+	__u8 opt_len;	  /* IPv4 options (Router Alert): ihl = 5 + opt_len / 4 */
+	bool udp_no_csum; /* UDP checksum field 0: "no checksum" */
+	__u16 csum_err;	  /* added to the TCP/UDP checksum field: a corrupt segment */
+};
+
+enum prog {
+	P_END = 0,  /* no more steps */
+	P_UP,	    /* sl_up_ingress, default timeouts */
+	P_EP,	    /* sl_ep_ingress, default timeouts */
+	P_UP_SHORT, /* sl_up_ingress loaded with sl_ct_tcp_new_s = 1 */
+	P_EP_SHORT, /* sl_ep_ingress loaded with sl_ct_tcp_new_s = 1 */
+};
+
+enum redir {
+	RD_NONE = 0, /* no redirect helper called */
+	RD_PEER,     /* bpf_redirect_peer (into the container's netns) */
+	RD_EGRESS,   /* bpf_redirect, egress (out of the uplink) */
+};
+
+#define ST(s)	    ((s) + 1) /* expected SL_CT_STATE_* of both entries; 0: not checked */
+#define CT_COUNT(n) ((n) + 1) /* expected number of sl_ct entries; 0: not checked */
+#define ALSO(c)	    ((c) + 1) /* a second counter that rose with the first */
+
+struct step {
+	enum prog prog;
+	unsigned int sleep_ms; /* wait this long before sending */
+	struct frame in;
+	int retval;	     /* TC_ACT_* */
+	int ctr;	     /* enum sl_ctr that counts this frame */
+	int also;	     /* ALSO(enum sl_ctr) that rose by the same, or 0 */
+	enum redir redirect; /* RD_* */
+	__u32 ifindex;	     /* redirect target */
+	struct frame out;    /* the expected frame when redirected */
+	__u32 svc_id;	     /* NAT verdicts: the mapping of the flow */
+	int state;	     /* NAT verdicts: ST(SL_CT_STATE_*) afterwards, or 0 */
+	int ct_count;	     /* CT_COUNT(n) afterwards, or 0 */
+};
+
+#define MAX_STEPS 6
+
+struct nat_case {
+	const char *name;
+	unsigned int setup; /* SETUP_* */
+	struct step steps[MAX_STEPS];
+};
+
+#define F_SYN PKT_TCP_SYN
+#define F_SA  (PKT_TCP_SYN | PKT_TCP_ACK)
+#define F_ACK PKT_TCP_ACK
+#define F_FA  (PKT_TCP_FIN | PKT_TCP_ACK)
+#define F_RST PKT_TCP_RST
+#define F_RA  (PKT_TCP_RST | PKT_TCP_ACK)
+
+/* Layer 2 of each direction. */
+#define ETH_FROM_CLIENT .eth_dst = mac_uplink, .eth_src = mac_client /* arriving on the uplink */
+#define ETH_TO_CT	.eth_dst = mac_ct, .eth_src = mac_ct_gw	     /* DNATed into the container */
+#define ETH_FROM_CT	.eth_dst = mac_ct_gw, .eth_src = mac_ct	     /* a reply, leaving it */
+#define ETH_TO_CLIENT	.eth_dst = mac_client, .eth_src = mac_uplink /* reverse NATed out */
+
+/* Any frame on the uplink, from the client's MAC. */
+#define UP_FRAME(k, src, dst, sp, dp, fl, ...)                                                     \
+	{                                                                                          \
+		.kind = k, ETH_FROM_CLIENT, .saddr = src, .daddr = dst, .sport = sp, .dport = dp,  \
+		.flags = fl, __VA_ARGS__                                                           \
+	}
+/* A DNATed frame, into the container (the TTL is the caller's: 63 normally). */
+#define DN_FRAME(k, src, sp, dp, fl, ...)                                                          \
+	{                                                                                          \
+		.kind = k, ETH_TO_CT, .saddr = src, .daddr = CT_IP, .sport = sp, .dport = dp,      \
+		.flags = fl, __VA_ARGS__                                                           \
+	}
+/* client:40000 -> host:hport, as it arrives. */
+#define C2H(k, hport, fl, ...) UP_FRAME(k, CLIENT_IP, HOST_IP, CLIENT_PORT, hport, fl, __VA_ARGS__)
+/* client:40000 -> container:cport after DNAT, TTL 63. */
+#define C2CT(k, cport, fl, ...)                                                                    \
+	DN_FRAME(k, CLIENT_IP, CLIENT_PORT, cport, fl, .ttl = 63, __VA_ARGS__)
+/* container:cport -> client:40000, a reply as it leaves the container. */
+#define CT2C(k, cport, fl, ...)                                                                    \
+	{                                                                                          \
+		.kind = k, ETH_FROM_CT, .saddr = CT_IP, .daddr = CLIENT_IP, .sport = cport,        \
+		.dport = CLIENT_PORT, .flags = fl, __VA_ARGS__                                     \
+	}
+/* host:hport -> client:40000 after reverse NAT, TTL 63. */
+#define H2C(k, hport, fl, ...)                                                                     \
+	{                                                                                          \
+		.kind = k, ETH_TO_CLIENT, .saddr = HOST_IP, .daddr = CLIENT_IP, .sport = hport,    \
+		.dport = CLIENT_PORT, .flags = fl, .ttl = 63, __VA_ARGS__                          \
+	}
+
+/* Steps used by many cases. */
+#define STEP_SYN_8080                                                                              \
+	{                                                                                          \
+		.prog = P_UP, .in = C2H(FK_TCP, 8080, F_SYN), .retval = TC_ACT_REDIRECT,           \
+		.ctr = SL_CTR_NAT_NEW, .redirect = RD_PEER, .ifindex = CT_IFINDEX,                 \
+		.out = C2CT(FK_TCP, 80, F_SYN), .svc_id = 1, .state = ST(SL_CT_STATE_NEW),         \
+		.ct_count = CT_COUNT(2),                                                           \
+	}
+/* The same after the 4-tuple's flow was closed: a fresh flow replaces it. */
+#define STEP_SYN_8080_REUSE                                                                        \
+	{                                                                                          \
+		.prog = P_UP, .in = C2H(FK_TCP, 8080, F_SYN), .retval = TC_ACT_REDIRECT,           \
+		.ctr = SL_CTR_NAT_NEW, .also = ALSO(SL_CTR_CT_REUSED), .redirect = RD_PEER,        \
+		.ifindex = CT_IFINDEX, .out = C2CT(FK_TCP, 80, F_SYN), .svc_id = 1,                \
+		.state = ST(SL_CT_STATE_NEW), .ct_count = CT_COUNT(2),                             \
+	}
+#define STEP_SYNACK_REPLY                                                                          \
+	{                                                                                          \
+		.prog = P_EP, .in = CT2C(FK_TCP, 80, F_SA), .retval = TC_ACT_REDIRECT,             \
+		.ctr = SL_CTR_NAT_REPLY, .redirect = RD_EGRESS, .ifindex = UPLINK_IFINDEX,         \
+		.out = H2C(FK_TCP, 8080, F_SA), .svc_id = 1, .state = ST(SL_CT_STATE_ESTABLISHED), \
+		.ct_count = CT_COUNT(2),                                                           \
+	}
+/* A frame the uplink hands to the host stack untouched. */
+#define STEP_UPLINK_PASS(...)                                                                      \
+	{                                                                                          \
+		.prog = P_UP, .in = __VA_ARGS__, .retval = TC_ACT_OK, .ctr = SL_CTR_UPLINK_PASS,   \
+		.ct_count = CT_COUNT(0),                                                           \
+	}
+
+/* Router Alert: a harmless 4-byte IPv4 option. */
+static const __u8 opt_router_alert[4] = {0x94, 0x04, 0x00, 0x00};
+
+static const struct nat_case cases[] = {
+	/* new flows through a 0.0.0.0 mapping */
+	{
+		/* ORIG and REPLY entries, svc_stats[1] = 1 packet, 1 flow: checked for
+		 * every NAT_NEW step by check_nat_step() */
+		.name = "tcp_syn_wildcard_dnat",
+		.steps = {STEP_SYN_8080},
+	},
+	{
+		.name = "tcp_handshake_reply_then_ack",
+		.steps =
+			{
+				STEP_SYN_8080,
+				STEP_SYNACK_REPLY,
+				{
+					.prog = P_UP,
+					.in = C2H(FK_TCP, 8080, F_ACK),
+					.retval = TC_ACT_REDIRECT,
+					.ctr = SL_CTR_NAT_FWD,
+					.redirect = RD_PEER,
+					.ifindex = CT_IFINDEX,
+					.out = C2CT(FK_TCP, 80, F_ACK),
+					.svc_id = 1,
+					.state = ST(SL_CT_STATE_ESTABLISHED),
+					.ct_count = CT_COUNT(2),
+				},
+			},
+	},
+	{
+		/* a client packet does not establish the flow: only a reply does */
+		.name = "tcp_ack_before_reply_stays_new",
+		.steps =
+			{
+				STEP_SYN_8080,
+				{
+					.prog = P_UP,
+					.in = C2H(FK_TCP, 8080, F_ACK),
+					.retval = TC_ACT_REDIRECT,
+					.ctr = SL_CTR_NAT_FWD,
+					.redirect = RD_PEER,
+					.ifindex = CT_IFINDEX,
+					.out = C2CT(FK_TCP, 80, F_ACK),
+					.svc_id = 1,
+					.state = ST(SL_CT_STATE_NEW),
+					.ct_count = CT_COUNT(2),
+				},
+			},
+	},
+	{
+		/* a retransmitted SYN belongs to the open flow: no second flow counted */
+		.name = "tcp_syn_retransmit_same_flow",
+		.steps =
+			{
+				STEP_SYN_8080,
+				{
+					.prog = P_UP,
+					.in = C2H(FK_TCP, 8080, F_SYN),
+					.retval = TC_ACT_REDIRECT,
+					.ctr = SL_CTR_NAT_FWD,
+					.redirect = RD_PEER,
+					.ifindex = CT_IFINDEX,
+					.out = C2CT(FK_TCP, 80, F_SYN),
+					.svc_id = 1,
+					.state = ST(SL_CT_STATE_NEW),
+					.ct_count = CT_COUNT(2),
+				},
+			},
+	},
+	/* a mapping bound to one host address */
+	{
+		.name = "exact_addr_mapping",
+		.steps = {{
+			.prog = P_UP,
+			.in = C2H(FK_TCP, 8081, F_SYN),
+			.retval = TC_ACT_REDIRECT,
+			.ctr = SL_CTR_NAT_NEW,
+			.redirect = RD_PEER,
+			.ifindex = CT_IFINDEX,
+			.out = C2CT(FK_TCP, 81, F_SYN),
+			.svc_id = 2,
+			.state = ST(SL_CT_STATE_NEW),
+			.ct_count = CT_COUNT(2),
+		}},
+	},
+	{
+		.name = "exact_addr_mapping_other_daddr_passes",
+		.steps = {STEP_UPLINK_PASS(
+			UP_FRAME(FK_TCP, CLIENT_IP, HOST_OTHER_IP, CLIENT_PORT, 8081, F_SYN))},
+	},
+	/* UDP */
+	{
+		.name = "udp_wildcard_dnat",
+		.steps = {{
+			.prog = P_UP,
+			.in = C2H(FK_UDP, 5353, 0),
+			.retval = TC_ACT_REDIRECT,
+			.ctr = SL_CTR_NAT_NEW,
+			.redirect = RD_PEER,
+			.ifindex = CT_IFINDEX,
+			.out = C2CT(FK_UDP, 53, 0),
+			.svc_id = 3,
+			.state = ST(SL_CT_STATE_NEW),
+			.ct_count = CT_COUNT(2),
+		}},
+	},
+	{
+		/* "no checksum" must not turn into a (wrong) checksum */
+		.name = "udp_zero_checksum_stays_zero",
+		.steps = {{
+			.prog = P_UP,
+			.in = C2H(FK_UDP, 5353, 0, .udp_no_csum = true),
+			.retval = TC_ACT_REDIRECT,
+			.ctr = SL_CTR_NAT_NEW,
+			.redirect = RD_PEER,
+			.ifindex = CT_IFINDEX,
+			.out = C2CT(FK_UDP, 53, 0, .udp_no_csum = true),
+			.svc_id = 3,
+			.state = ST(SL_CT_STATE_NEW),
+			.ct_count = CT_COUNT(2),
+		}},
+	},
+	{
+		.name = "udp_reply_nat",
+		.steps =
+			{
+				{
+					.prog = P_UP,
+					.in = C2H(FK_UDP, 5353, 0),
+					.retval = TC_ACT_REDIRECT,
+					.ctr = SL_CTR_NAT_NEW,
+					.redirect = RD_PEER,
+					.ifindex = CT_IFINDEX,
+					.out = C2CT(FK_UDP, 53, 0),
+					.svc_id = 3,
+					.state = ST(SL_CT_STATE_NEW),
+					.ct_count = CT_COUNT(2),
+				},
+				{
+					.prog = P_EP,
+					.in = CT2C(FK_UDP, 53, 0),
+					.retval = TC_ACT_REDIRECT,
+					.ctr = SL_CTR_NAT_REPLY,
+					.redirect = RD_EGRESS,
+					.ifindex = UPLINK_IFINDEX,
+					.out = H2C(FK_UDP, 5353, 0),
+					.svc_id = 3,
+					.state = ST(SL_CT_STATE_ESTABLISHED),
+					.ct_count = CT_COUNT(2),
+				},
+			},
+	},
+	/* TCP without a flow */
+	{
+		.name = "tcp_ack_without_flow_passes",
+		.steps = {{
+			.prog = P_UP,
+			.in = C2H(FK_TCP, 8080, F_ACK),
+			.retval = TC_ACT_OK,
+			.ctr = SL_CTR_PASS_NO_FLOW,
+			.ct_count = CT_COUNT(0),
+		}},
+	},
+	/* closing and reusing a 4-tuple */
+	{
+		.name = "tcp_rst_closes_then_new_syn",
+		.steps =
+			{
+				STEP_SYN_8080,
+				STEP_SYNACK_REPLY,
+				{
+					.prog = P_UP,
+					.in = C2H(FK_TCP, 8080, F_RST),
+					.retval = TC_ACT_REDIRECT,
+					.ctr = SL_CTR_NAT_FWD,
+					.redirect = RD_PEER,
+					.ifindex = CT_IFINDEX,
+					.out = C2CT(FK_TCP, 80, F_RST),
+					.svc_id = 1,
+					.state = ST(SL_CT_STATE_CLOSED),
+					.ct_count = CT_COUNT(2),
+				},
+				/* a fresh flow: NAT_NEW, state NEW, flows +1 */
+				STEP_SYN_8080_REUSE,
+			},
+	},
+	{
+		.name = "tcp_fin_closing_then_new_syn",
+		.steps =
+			{
+				STEP_SYN_8080,
+				STEP_SYNACK_REPLY,
+				{
+					.prog = P_UP,
+					.in = C2H(FK_TCP, 8080, F_FA),
+					.retval = TC_ACT_REDIRECT,
+					.ctr = SL_CTR_NAT_FWD,
+					.redirect = RD_PEER,
+					.ifindex = CT_IFINDEX,
+					.out = C2CT(FK_TCP, 80, F_FA),
+					.svc_id = 1,
+					.state = ST(SL_CT_STATE_CLOSING),
+					.ct_count = CT_COUNT(2),
+				},
+				{
+					.prog = P_EP,
+					.in = CT2C(FK_TCP, 80, F_FA),
+					.retval = TC_ACT_REDIRECT,
+					.ctr = SL_CTR_NAT_REPLY,
+					.redirect = RD_EGRESS,
+					.ifindex = UPLINK_IFINDEX,
+					.out = H2C(FK_TCP, 8080, F_FA),
+					.svc_id = 1,
+					.state = ST(SL_CT_STATE_CLOSING),
+					.ct_count = CT_COUNT(2),
+				},
+				STEP_SYN_8080_REUSE,
+			},
+	},
+	{
+		/* the container's port is closed: it answers the SYN with RST|ACK */
+		.name = "tcp_reply_rst_closes",
+		.steps =
+			{
+				STEP_SYN_8080,
+				{
+					.prog = P_EP,
+					.in = CT2C(FK_TCP, 80, F_RA),
+					.retval = TC_ACT_REDIRECT,
+					.ctr = SL_CTR_NAT_REPLY,
+					.redirect = RD_EGRESS,
+					.ifindex = UPLINK_IFINDEX,
+					.out = H2C(FK_TCP, 8080, F_RA),
+					.svc_id = 1,
+					.state = ST(SL_CT_STATE_CLOSED),
+					.ct_count = CT_COUNT(2),
+				},
+			},
+	},
+	/* --allow */
+	{
+		.name = "allow_source_in_list",
+		.steps = {{
+			.prog = P_UP,
+			.in = UP_FRAME(FK_TCP, ALLOWED_IP, HOST_IP, CLIENT_PORT, 9090, F_SYN),
+			.retval = TC_ACT_REDIRECT,
+			.ctr = SL_CTR_NAT_NEW,
+			.redirect = RD_PEER,
+			.ifindex = CT_IFINDEX,
+			.out = DN_FRAME(FK_TCP, ALLOWED_IP, CLIENT_PORT, 90, F_SYN, .ttl = 63),
+			.svc_id = 4,
+			.state = ST(SL_CT_STATE_NEW),
+			.ct_count = CT_COUNT(2),
+		}},
+	},
+	{
+		.name = "allow_source_not_in_list",
+		.steps = {{
+			.prog = P_UP,
+			.in = C2H(FK_TCP, 9090, F_SYN),
+			.retval = TC_ACT_SHOT,
+			.ctr = SL_CTR_DROP_NOT_ALLOWED,
+			.ct_count = CT_COUNT(0),
+		}},
+	},
+	/* the container is gone */
+	{
+		.name = "no_backend_dropped",
+		.steps = {{
+			.prog = P_UP,
+			.in = C2H(FK_TCP, 7070, F_SYN),
+			.retval = TC_ACT_SHOT,
+			.ctr = SL_CTR_DROP_NO_BACKEND,
+			.ct_count = CT_COUNT(0),
+		}},
+	},
+	/* TTL: the host routes, so it decrements */
+	{
+		.name = "ttl_1_dropped",
+		.steps = {{
+			.prog = P_UP,
+			.in = C2H(FK_TCP, 8080, F_SYN, .ttl = 1),
+			.retval = TC_ACT_SHOT,
+			.ctr = SL_CTR_DROP_TTL,
+			.ct_count = CT_COUNT(0),
+		}},
+	},
+	{
+		.name = "ttl_2_forwarded_with_ttl_1",
+		.steps = {{
+			.prog = P_UP,
+			.in = C2H(FK_TCP, 8080, F_SYN, .ttl = 2),
+			.retval = TC_ACT_REDIRECT,
+			.ctr = SL_CTR_NAT_NEW,
+			.redirect = RD_PEER,
+			.ifindex = CT_IFINDEX,
+			.out = DN_FRAME(FK_TCP, CLIENT_IP, CLIENT_PORT, 80, F_SYN, .ttl = 1),
+			.svc_id = 1,
+			.state = ST(SL_CT_STATE_NEW),
+			.ct_count = CT_COUNT(2),
+		}},
+	},
+	{
+		.name = "tracked_flow_ttl_1_dropped",
+		.steps =
+			{
+				STEP_SYN_8080,
+				{
+					.prog = P_UP,
+					.in = C2H(FK_TCP, 8080, F_ACK, .ttl = 1),
+					.retval = TC_ACT_SHOT,
+					.ctr = SL_CTR_DROP_TTL,
+					.ct_count = CT_COUNT(2),
+				},
+			},
+	},
+	{
+		.name = "reply_ttl_1_dropped",
+		.steps =
+			{
+				STEP_SYN_8080,
+				{
+					.prog = P_EP,
+					.in = CT2C(FK_TCP, 80, F_SA, .ttl = 1),
+					.retval = TC_ACT_SHOT,
+					.ctr = SL_CTR_DROP_TTL,
+					.ct_count = CT_COUNT(2),
+				},
+			},
+	},
+	/* fragments */
+	{
+		.name = "first_fragment_dropped",
+		.steps = {{
+			.prog = P_UP,
+			.in = C2H(FK_TCP, 8080, F_SYN, .frag_off = 0x2000 /* MF, offset 0 */),
+			.retval = TC_ACT_SHOT,
+			.ctr = SL_CTR_DROP_FRAGMENT,
+			.ct_count = CT_COUNT(0),
+		}},
+	},
+	{
+		/* offset 1480: no L4 header, whatever its bytes look like */
+		.name = "later_fragment_passes",
+		.steps = {STEP_UPLINK_PASS(C2H(FK_TCP, 8080, F_SYN, .frag_off = 0x00b9))},
+	},
+	/* IPv4 options: L4 at offset 14 + 24 */
+	{
+		.name = "ip_options_dnat",
+		.steps = {{
+			.prog = P_UP,
+			.in = C2H(FK_TCP, 8080, F_SYN, .opt_len = 4),
+			.retval = TC_ACT_REDIRECT,
+			.ctr = SL_CTR_NAT_NEW,
+			.redirect = RD_PEER,
+			.ifindex = CT_IFINDEX,
+			.out = C2CT(FK_TCP, 80, F_SYN, .opt_len = 4),
+			.svc_id = 1,
+			.state = ST(SL_CT_STATE_NEW),
+			.ct_count = CT_COUNT(2),
+		}},
+	},
+	{
+		.name = "ip_options_reply_nat",
+		.steps =
+			{
+				STEP_SYN_8080,
+				{
+					.prog = P_EP,
+					.in = CT2C(FK_TCP, 80, F_SA, .opt_len = 4),
+					.retval = TC_ACT_REDIRECT,
+					.ctr = SL_CTR_NAT_REPLY,
+					.redirect = RD_EGRESS,
+					.ifindex = UPLINK_IFINDEX,
+					.out = H2C(FK_TCP, 8080, F_SA, .opt_len = 4),
+					.svc_id = 1,
+					.state = ST(SL_CT_STATE_ESTABLISHED),
+					.ct_count = CT_COUNT(2),
+				},
+			},
+	},
+	/* not for a published port */
+	{
+		.name = "unmapped_port_passes",
+		.steps = {STEP_UPLINK_PASS(C2H(FK_TCP, 9999, F_SYN))},
+	},
+	{
+		.name = "udp_to_tcp_only_port_passes",
+		.steps = {STEP_UPLINK_PASS(C2H(FK_UDP, 8080, 0))},
+	},
+	{
+		.name = "icmp_passes",
+		.steps = {STEP_UPLINK_PASS(C2H(FK_ICMP, 0, 0))},
+	},
+	{
+		.name = "arp_passes",
+		.steps = {STEP_UPLINK_PASS(C2H(FK_ARP, 0, 0))},
+	},
+	{
+		.name = "ipv6_passes",
+		.steps = {STEP_UPLINK_PASS(C2H(FK_IPV6, 8080, F_SYN))},
+	},
+	{
+		.name = "truncated_tcp_passes",
+		.steps = {STEP_UPLINK_PASS(C2H(FK_TCP_TRUNC, 8080, 0))},
+	},
+	/*
+	 * A corrupt segment is forwarded with its error intact (the incremental
+	 * update carries it over), so the receiver drops it: never "fixed".
+	 */
+	{
+		.name = "bad_tcp_checksum_preserved",
+		.steps = {{
+			.prog = P_UP,
+			.in = C2H(FK_TCP, 8080, F_SYN, .csum_err = 0x0101),
+			.retval = TC_ACT_REDIRECT,
+			.ctr = SL_CTR_NAT_NEW,
+			.redirect = RD_PEER,
+			.ifindex = CT_IFINDEX,
+			.out = C2CT(FK_TCP, 80, F_SYN, .csum_err = 0x0101),
+			.svc_id = 1,
+			.state = ST(SL_CT_STATE_NEW),
+			.ct_count = CT_COUNT(2),
+		}},
+	},
+	{
+		.name = "bad_tcp_checksum_reply_preserved",
+		.steps =
+			{
+				STEP_SYN_8080,
+				{
+					.prog = P_EP,
+					.in = CT2C(FK_TCP, 80, F_SA, .csum_err = 0x0101),
+					.retval = TC_ACT_REDIRECT,
+					.ctr = SL_CTR_NAT_REPLY,
+					.redirect = RD_EGRESS,
+					.ifindex = UPLINK_IFINDEX,
+					.out = H2C(FK_TCP, 8080, F_SA, .csum_err = 0x0101),
+					.svc_id = 1,
+					.state = ST(SL_CT_STATE_ESTABLISHED),
+					.ct_count = CT_COUNT(2),
+				},
+			},
+	},
+	/* replies that are not ours: sl_local_decide, here the host stack */
+	{
+		.name = "reply_without_flow_to_host",
+		.steps = {{
+			.prog = P_EP,
+			.in = CT2C(FK_TCP, 80, F_SA),
+			.retval = TC_ACT_OK,
+			.ctr = SL_CTR_PASS_HOST,
+			.ct_count = CT_COUNT(0),
+		}},
+	},
+	{
+		.name = "reply_from_other_port_to_host",
+		.steps =
+			{
+				STEP_SYN_8080,
+				{
+					.prog = P_EP,
+					.in = CT2C(FK_TCP, 81, F_SA),
+					.retval = TC_ACT_OK,
+					.ctr = SL_CTR_PASS_HOST,
+					.ct_count = CT_COUNT(2),
+				},
+			},
+	},
+	/* is the destination of a 0.0.0.0 mapping a host address? (sl_hostaddrs) */
+	{
+		.name = "wildcard_nonlocal_dst_fwd_off_passes",
+		.steps = {STEP_UPLINK_PASS(
+			UP_FRAME(FK_TCP, CLIENT_IP, HOST_OTHER_IP, CLIENT_PORT, 8080, F_SYN))},
+	},
+	{
+		.name = "wildcard_local_dst_fwd_on",
+		.setup = SETUP_FWD_ON,
+		.steps = {STEP_SYN_8080},
+	},
+	{
+		.name = "wildcard_routed_dst_fwd_on_passes",
+		.setup = SETUP_FWD_ON,
+		.steps = {STEP_UPLINK_PASS(
+			UP_FRAME(FK_TCP, CLIENT_IP, ROUTED_IP, CLIENT_PORT, 8080, F_SYN))},
+	},
+	{
+		.name = "wildcard_unroutable_dst_fwd_on_passes",
+		.setup = SETUP_FWD_ON,
+		.steps = {STEP_UPLINK_PASS(
+			UP_FRAME(FK_TCP, CLIENT_IP, UNROUTED_IP, CLIENT_PORT, 8080, F_SYN))},
+	},
+	{
+		.name = "wildcard_broadcast_dst_fwd_on_passes",
+		.setup = SETUP_FWD_ON,
+		.steps = {STEP_UPLINK_PASS(
+			UP_FRAME(FK_TCP, CLIENT_IP, BCAST_IP, CLIENT_PORT, 8080, F_SYN))},
+	},
+	/*
+	 * Expiry: the *_SHORT programs were loaded with a TCP NEW timeout of
+	 * 1 s, the others keep 60 s; all share one conntrack. Three flows (client
+	 * ports 40000, 40001, 40002) start together; after 1.1 s the default
+	 * timeout still forwards flow 2, while the short one expires flow 1 on
+	 * the uplink (a non-SYN: pass_no_flow) and flow 3 on a reply (not NATed:
+	 * the host stack), deleting both entries of each.
+	 */
+	{
+		.name = "ct_expiry_tcp_new",
+		.steps =
+			{
+				STEP_SYN_8080,
+				{
+					.prog = P_UP,
+					.in = UP_FRAME(FK_TCP, CLIENT_IP, HOST_IP, 40001,
+						       8080, F_SYN),
+					.retval = TC_ACT_REDIRECT,
+					.ctr = SL_CTR_NAT_NEW,
+					.redirect = RD_PEER,
+					.ifindex = CT_IFINDEX,
+					.out = DN_FRAME(FK_TCP, CLIENT_IP, 40001, 80,
+							F_SYN, .ttl = 63),
+					.svc_id = 1,
+					.state = ST(SL_CT_STATE_NEW),
+					.ct_count = CT_COUNT(4),
+				},
+				{
+					.prog = P_UP,
+					.in = UP_FRAME(FK_TCP, CLIENT_IP, HOST_IP,
+						       40002, 8080, F_SYN),
+					.retval = TC_ACT_REDIRECT,
+					.ctr = SL_CTR_NAT_NEW,
+					.redirect = RD_PEER,
+					.ifindex = CT_IFINDEX,
+					.out = DN_FRAME(FK_TCP, CLIENT_IP, 40002, 80,
+							F_SYN, .ttl = 63),
+					.svc_id = 1,
+					.state = ST(SL_CT_STATE_NEW),
+					.ct_count = CT_COUNT(6),
+				},
+				{
+					.prog = P_UP,
+					.sleep_ms = 1100,
+					.in = UP_FRAME(FK_TCP, CLIENT_IP, HOST_IP,
+						       40001, 8080, F_ACK),
+					.retval = TC_ACT_REDIRECT,
+					.ctr = SL_CTR_NAT_FWD,
+					.redirect = RD_PEER,
+					.ifindex = CT_IFINDEX,
+					.out = DN_FRAME(FK_TCP, CLIENT_IP, 40001, 80,
+							F_ACK, .ttl = 63),
+					.svc_id = 1,
+					.state = ST(SL_CT_STATE_NEW),
+					.ct_count = CT_COUNT(6),
+				},
+				{
+					.prog = P_UP_SHORT,
+					.in = C2H(FK_TCP, 8080, F_ACK),
+					.retval = TC_ACT_OK,
+					.ctr = SL_CTR_PASS_NO_FLOW,
+					.also = ALSO(SL_CTR_CT_EXPIRED),
+					.ct_count = CT_COUNT(4),
+				},
+				{
+					.prog = P_EP_SHORT,
+					.in =
+						{.kind = FK_TCP,
+						 ETH_FROM_CT,
+						 .saddr = CT_IP,
+						 .daddr = CLIENT_IP,
+						 .sport = 80,
+						 .dport = 40002,
+						 .flags = F_SA},
+					.retval = TC_ACT_OK,
+					.ctr = SL_CTR_PASS_HOST,
+					.also = ALSO(SL_CTR_CT_EXPIRED),
+					.ct_count = CT_COUNT(2),
+				},
+			},
+	},
+};
+
+/* ---- building frames ------------------------------------------------------ */
+
+static void build_frame(struct pkt *p, const struct frame *f)
+{
+	__u8 proto;
+
+	pkt_init(p);
+	switch (f->kind) {
+	case FK_ARP:
+		pkt_eth(p, f->eth_dst, f->eth_src, ETH_P_ARP);
+		pkt_arp_request(p, f->eth_src, f->saddr, f->daddr);
+		pkt_finish(p);
+		return;
+	case FK_IPV6:
+		pkt_eth(p, f->eth_dst, f->eth_src, ETH_P_IPV6);
+		pkt_ipv6(p, "2001:db8::2", "2001:db8::1", IPPROTO_TCP);
+		pkt_tcp_flags(p, f->sport, f->dport, f->flags, 16);
+		pkt_finish(p);
+		return;
+	case FK_UDP:
+		proto = IPPROTO_UDP;
+		break;
+	case FK_ICMP:
+		proto = IPPROTO_ICMP;
+		break;
+	default:
+		proto = IPPROTO_TCP;
+		break;
+	}
+
+	pkt_eth(p, f->eth_dst, f->eth_src, ETH_P_IP);
+	pkt_ipv4(p, f->saddr, f->daddr, proto, opt_router_alert, f->opt_len);
+	if (f->ttl)
+		pkt_ip4hdr(p)->ttl = f->ttl;
+	if (f->frag_off)
+		pkt_ip4hdr(p)->frag_off = htons(f->frag_off);
+	switch (f->kind) {
+	case FK_TCP:
+		pkt_tcp_flags(p, f->sport, f->dport, f->flags, 16);
+		break;
+	case FK_UDP:
+		pkt_udp(p, f->sport, f->dport, 8);
+		break;
+	case FK_ICMP:
+		pkt_icmp_echo(p, 0x77, 1, 24);
+		break;
+	default: /* FK_TCP_TRUNC: 10 bytes where a 20-byte TCP header should be */
+		pkt_payload(p, 10);
+		break;
+	}
+	pkt_finish(p);
+	if (f->udp_no_csum)
+		((struct udphdr *)(p->data + p->l4))->check = 0;
+	if (f->csum_err)
+		pkt_l4_csum_corrupt(p, f->csum_err);
+}
+
+/* ---- maps ----------------------------------------------------------------- */
+
+/* Both pairs of skeletons: [0] default timeouts, [1] sl_ct_tcp_new_s = 1. */
+struct env {
+	struct sl_endpoint_test *ep[2];
+	struct sl_uplink_test *up[2];
+	int ncpu;
+};
+
+/* Delete every entry; works for hash, LRU hash and LPM trie maps alike. */
+static int map_clear(int fd)
+{
+	__u8 key[64];
+
+	while (bpf_map_get_next_key(fd, NULL, key) == 0) {
+		if (bpf_map_delete_elem(fd, key))
+			return -errno;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+static int map_count(int fd, size_t *n)
+{
+	__u8 key[64], next[64];
+	void *prev = NULL;
+
+	*n = 0;
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		(*n)++;
+		memcpy(key, next, sizeof(key));
+		prev = key;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+/* Zero keys 0..n-1 of a per-CPU array whose values are val_size bytes. */
+static int percpu_zero(int fd, __u32 n, size_t val_size, int ncpu)
+{
+	void *zero = calloc(ncpu, val_size);
+	__u32 k;
+	int err = 0;
+
+	if (!zero)
+		return -ENOMEM;
+	for (k = 0; k < n && !err; k++) {
+		if (bpf_map_update_elem(fd, &k, zero, BPF_ANY))
+			err = -errno;
+	}
+	free(zero);
+	return err;
+}
+
+/* Every sl_stats counter, summed over the CPUs. */
+static int stats_snapshot(const struct env *e, struct sl_counter snap[SL_CTR_MAX])
+{
+	int fd = bpf_map__fd(e->ep[0]->maps.sl_stats);
+	struct sl_counter *vals = calloc(e->ncpu, sizeof(*vals));
+	__u32 k;
+	int i;
+
+	if (!vals)
+		return -ENOMEM;
+	for (k = 0; k < SL_CTR_MAX; k++) {
+		if (bpf_map_lookup_elem(fd, &k, vals)) {
+			free(vals);
+			return -errno;
+		}
+		memset(&snap[k], 0, sizeof(snap[k]));
+		for (i = 0; i < e->ncpu; i++) {
+			snap[k].packets += vals[i].packets;
+			snap[k].bytes += vals[i].bytes;
+		}
+	}
+	free(vals);
+	return 0;
+}
+
+/* sl_svc_stats of ids 0..SVC_IDS-1, summed over the CPUs. */
+static int svc_snapshot(const struct env *e, struct sl_svc_counter snap[SVC_IDS])
+{
+	int fd = bpf_map__fd(e->ep[0]->maps.sl_svc_stats);
+	struct sl_svc_counter *vals = calloc(e->ncpu, sizeof(*vals));
+	__u32 k;
+	int i;
+
+	if (!vals)
+		return -ENOMEM;
+	for (k = 0; k < SVC_IDS; k++) {
+		if (bpf_map_lookup_elem(fd, &k, vals)) {
+			free(vals);
+			return -errno;
+		}
+		memset(&snap[k], 0, sizeof(snap[k]));
+		for (i = 0; i < e->ncpu; i++) {
+			snap[k].packets += vals[i].packets;
+			snap[k].bytes += vals[i].bytes;
+			snap[k].flows += vals[i].flows;
+		}
+	}
+	free(vals);
+	return 0;
+}
+
+static int set_forwarding(bool on)
+{
+	int fd = open("/proc/sys/net/ipv4/conf/lo/forwarding", O_WRONLY);
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, on ? "1\n" : "0\n", 2) != 2)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* Reset every map to the fixture (maps are shared: one skeleton's fds serve all). */
+static int fixture_load(const struct env *e, unsigned int setup)
+{
+	struct sl_endpoint_test *s = e->ep[0];
+	int svc_fd = bpf_map__fd(s->maps.sl_svc);
+	struct sl_endpoint_key ek = {.addr = pkt_addr4(CT_IP)};
+	struct sl_endpoint ev = {.ifindex = CT_IFINDEX, .net_id = CT_NET};
+	struct sl_iface_key ik = {.ifindex = UPLINK_IFINDEX};
+	struct sl_iface iv = {
+		.net_id = CT_NET, .addr = pkt_addr4(CT_IP), .gateway = pkt_addr4(CT_GW_IP)};
+	struct sl_subnet_key sk = {.prefixlen = 24, .addr = pkt_addr4("10.77.0.0")};
+	struct sl_subnet sv = {.net_id = CT_NET};
+	struct sl_allow_key ak = {.prefixlen = 32 + ALLOW_PREFIX,
+				  .id = htonl(ALLOW_ID),
+				  .addr = pkt_addr4(ALLOW_NET)};
+	__u32 av = 1;
+	struct bpf_map *maps[] = {s->maps.sl_endpoints, s->maps.sl_ifaces, s->maps.sl_subnets,
+				  s->maps.sl_svc,	s->maps.sl_allow,  s->maps.sl_ct,
+				  s->maps.sl_hostaddrs};
+	__be32 host_addr = pkt_addr4(HOST_IP);
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < sizeof(maps) / sizeof(maps[0]) && !err; i++)
+		err = map_clear(bpf_map__fd(maps[i]));
+	if (!err)
+		err = percpu_zero(bpf_map__fd(s->maps.sl_stats), SL_CTR_MAX,
+				  sizeof(struct sl_counter), e->ncpu);
+	if (!err)
+		err = percpu_zero(bpf_map__fd(s->maps.sl_svc_stats), SVC_IDS,
+				  sizeof(struct sl_svc_counter), e->ncpu);
+	if (!err)
+		err = set_forwarding(setup & SETUP_FWD_ON);
+	if (err)
+		return err;
+
+	memcpy(ev.mac, mac_ct, ETH_ALEN);
+	memcpy(ev.gw_mac, mac_ct_gw, ETH_ALEN);
+	if (bpf_map_update_elem(bpf_map__fd(s->maps.sl_endpoints), &ek, &ev, BPF_NOEXIST) ||
+	    bpf_map_update_elem(bpf_map__fd(s->maps.sl_ifaces), &ik, &iv, BPF_NOEXIST) ||
+	    bpf_map_update_elem(bpf_map__fd(s->maps.sl_subnets), &sk, &sv, BPF_NOEXIST) ||
+	    bpf_map_update_elem(bpf_map__fd(s->maps.sl_allow), &ak, &av, BPF_NOEXIST) ||
+	    bpf_map_update_elem(bpf_map__fd(s->maps.sl_hostaddrs), &host_addr, &av, BPF_NOEXIST))
+		return -errno;
+	for (i = 0; i < sizeof(fx_svcs) / sizeof(fx_svcs[0]); i++) {
+		struct sl_svc_key k = {.addr = pkt_addr4(fx_svcs[i].addr),
+				       .port = htons(fx_svcs[i].port),
+				       .proto = fx_svcs[i].proto};
+		struct sl_svc v = {.backend_addr = pkt_addr4(fx_svcs[i].backend),
+				   .backend_port = htons(fx_svcs[i].backend_port),
+				   .flags = fx_svcs[i].flags,
+				   .id = fx_svcs[i].id};
+
+		if (bpf_map_update_elem(svc_fd, &k, &v, BPF_NOEXIST))
+			return -errno;
+	}
+	return 0;
+}
+
+/* ---- checks --------------------------------------------------------------- */
+
+static const char *const ctr_names[] = SL_CTR_NAMES;
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	/* bpf_ktime_get_ns() is CLOCK_MONOTONIC */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+static void check_bytes(const __u8 *got, const __u8 *want, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (got[i] != want[i]) {
+			printf("  %s: first differing byte at offset %zu: 0x%02x, expected "
+			       "0x%02x\n",
+			       sl_t_cur, i, got[i], want[i]);
+			break;
+		}
+	}
+	SL_ASSERT(i == len, "output frame == expected bytes");
+}
+
+/* A redirected frame, verified as its receiver would. */
+static void check_checksums(const __u8 *out, size_t len, const struct pkt *in,
+			    const struct frame *want)
+{
+	const struct iphdr *ip = (const struct iphdr *)(out + ETH_HLEN);
+	int in_sum = pkt_frame_l4_sum(in->data, in->len);
+	int sum;
+
+	SL_ASSERT_EQ(pkt_frame_ip4_sum(out, len), 0xffff, "output IPv4 header checksum valid");
+	sum = pkt_frame_l4_sum(out, len);
+	SL_ASSERT(sum >= 0, "output has a complete TCP/UDP segment");
+	if (want->udp_no_csum) {
+		const struct udphdr *uh = (const struct udphdr *)((const __u8 *)ip + ip->ihl * 4);
+
+		SL_ASSERT_EQ(uh->check, 0, "output UDP checksum still 0 (none)");
+	} else if (want->csum_err) {
+		/* the input's error, carried over unchanged */
+		SL_ASSERT(in_sum != 0xffff, "input TCP/UDP checksum invalid (as built)");
+		SL_ASSERT(sum != 0xffff, "output TCP/UDP checksum still invalid");
+		SL_ASSERT_EQ(sum, in_sum, "output checksum off by exactly the input's error");
+	} else {
+		SL_ASSERT_EQ(in_sum, 0xffff, "input TCP/UDP checksum valid (as built)");
+		SL_ASSERT_EQ(sum, 0xffff, "output TCP/UDP checksum valid");
+	}
+}
+
+/* The flow a NAT step belongs to, from its input and expected output frames. */
+struct flow_view {
+	__be32 client, host, ct;
+	__be16 client_port, host_port, ct_port;
+	__u8 proto;
+};
+
+static bool prog_is_uplink(enum prog p)
+{
+	return p == P_UP || p == P_UP_SHORT;
+}
+
+static void flow_of_step(const struct step *s, struct flow_view *v)
+{
+	if (prog_is_uplink(s->prog)) {
+		v->client = pkt_addr4(s->in.saddr);
+		v->client_port = htons(s->in.sport);
+		v->host = pkt_addr4(s->in.daddr);
+		v->host_port = htons(s->in.dport);
+		v->ct = pkt_addr4(s->out.daddr);
+		v->ct_port = htons(s->out.dport);
+	} else {
+		v->ct = pkt_addr4(s->in.saddr);
+		v->ct_port = htons(s->in.sport);
+		v->client = pkt_addr4(s->in.daddr);
+		v->client_port = htons(s->in.dport);
+		v->host = pkt_addr4(s->out.saddr);
+		v->host_port = htons(s->out.sport);
+	}
+	v->proto = s->in.kind == FK_UDP ? IPPROTO_UDP : IPPROTO_TCP;
+}
+
+/*
+ * One conntrack entry, every field. fresh: last_seen must fall within this
+ * step's test run [t0, t1].
+ */
+static void check_ct_entry(int fd, bool reply, const struct flow_view *v, const struct step *s,
+			   bool fresh, __u64 t0, __u64 t1)
+{
+	static const __u8 zero_mac[ETH_ALEN];
+	struct sl_ct_key k = {.proto = v->proto};
+	struct sl_ct ct;
+
+	if (reply) {
+		k.saddr = v->ct;
+		k.sport = v->ct_port;
+		k.daddr = v->client;
+		k.dport = v->client_port;
+		k.dir = SL_CT_DIR_REPLY;
+	} else {
+		k.saddr = v->client;
+		k.sport = v->client_port;
+		k.daddr = v->host;
+		k.dport = v->host_port;
+		k.dir = SL_CT_DIR_ORIG;
+	}
+	if (bpf_map_lookup_elem(fd, &k, &ct)) {
+		SL_ASSERT(0, reply ? "REPLY entry exists" : "ORIG entry exists");
+		return;
+	}
+	if (reply) {
+		SL_ASSERT_EQ(ct.nat_addr, v->host, "REPLY nat_addr = host address");
+		SL_ASSERT_EQ(ct.nat_port, v->host_port, "REPLY nat_port = host port");
+		SL_ASSERT_EQ(ct.ifindex, UPLINK_IFINDEX, "REPLY ifindex = uplink");
+		SL_ASSERT(!memcmp(ct.peer_mac, mac_client, ETH_ALEN),
+			  "REPLY peer_mac = client MAC");
+		SL_ASSERT(!memcmp(ct.host_mac, mac_uplink, ETH_ALEN),
+			  "REPLY host_mac = uplink MAC");
+	} else {
+		SL_ASSERT_EQ(ct.nat_addr, v->ct, "ORIG nat_addr = container address");
+		SL_ASSERT_EQ(ct.nat_port, v->ct_port, "ORIG nat_port = container port");
+		SL_ASSERT_EQ(ct.ifindex, 0, "ORIG ifindex = 0");
+		SL_ASSERT(!memcmp(ct.peer_mac, zero_mac, ETH_ALEN), "ORIG peer_mac zero");
+		SL_ASSERT(!memcmp(ct.host_mac, zero_mac, ETH_ALEN), "ORIG host_mac zero");
+	}
+	SL_ASSERT_EQ(ct.svc_id, s->svc_id, reply ? "REPLY svc_id" : "ORIG svc_id");
+	if (s->state)
+		SL_ASSERT_EQ(ct.state, s->state - 1, reply ? "REPLY state" : "ORIG state");
+	SL_ASSERT(ct.pad0 == 0 && ct.pad1 == 0, reply ? "REPLY padding zero" : "ORIG padding zero");
+	if (fresh)
+		SL_ASSERT(ct.last_seen >= t0 && ct.last_seen <= t1,
+			  reply ? "REPLY last_seen = this packet" : "ORIG last_seen = this packet");
+}
+
+static bool is_nat(int ctr)
+{
+	return ctr == SL_CTR_NAT_NEW || ctr == SL_CTR_NAT_FWD || ctr == SL_CTR_NAT_REPLY;
+}
+
+/* Conntrack and per-mapping counters after a step. */
+static void check_maps(const struct env *e, const struct step *s, const struct pkt *in,
+		       const struct sl_svc_counter before[SVC_IDS], size_t ct_before, __u64 t0,
+		       __u64 t1)
+{
+	int ct_fd = bpf_map__fd(e->ep[0]->maps.sl_ct);
+	struct sl_svc_counter after[SVC_IDS];
+	struct flow_view v;
+	size_t ct_after;
+	__u32 id;
+	int err;
+
+	err = map_count(ct_fd, &ct_after);
+	SL_ASSERT_EQ(err, 0, "count sl_ct entries");
+	if (s->ct_count)
+		SL_ASSERT_EQ(ct_after, s->ct_count - 1, "number of sl_ct entries");
+	if (!is_nat(s->ctr))
+		SL_ASSERT(ct_after <= ct_before, "no conntrack entry created");
+
+	if (is_nat(s->ctr)) {
+		bool uplink = prog_is_uplink(s->prog);
+		bool new_flow = s->ctr == SL_CTR_NAT_NEW;
+
+		flow_of_step(s, &v);
+		check_ct_entry(ct_fd, false, &v, s, new_flow || uplink, t0, t1);
+		check_ct_entry(ct_fd, true, &v, s, new_flow || !uplink, t0, t1);
+	}
+
+	err = svc_snapshot(e, after);
+	SL_ASSERT_EQ(err, 0, "read sl_svc_stats");
+	if (err)
+		return;
+	for (id = 0; id < SVC_IDS; id++) {
+		bool hit = is_nat(s->ctr) && id == s->svc_id;
+		__u64 flows = hit && s->ctr == SL_CTR_NAT_NEW;
+
+		if (after[id].packets - before[id].packets != hit ||
+		    after[id].bytes - before[id].bytes != (hit ? in->len : 0) ||
+		    after[id].flows - before[id].flows != flows)
+			printf("  %s: svc_stats[%u] rose by %llu packets %llu bytes %llu flows, "
+			       "expected %d, %zu, %llu\n",
+			       sl_t_cur, id,
+			       (unsigned long long)(after[id].packets - before[id].packets),
+			       (unsigned long long)(after[id].bytes - before[id].bytes),
+			       (unsigned long long)(after[id].flows - before[id].flows), hit,
+			       hit ? in->len : 0, (unsigned long long)flows);
+		SL_ASSERT_EQ(after[id].packets - before[id].packets, hit, "svc_stats packets");
+		SL_ASSERT_EQ(after[id].bytes - before[id].bytes, hit ? in->len : 0,
+			     "svc_stats bytes");
+		SL_ASSERT_EQ(after[id].flows - before[id].flows, flows, "svc_stats flows");
+	}
+}
+
+static void check_counters(const struct step *s, const struct pkt *in,
+			   const struct sl_counter before[SL_CTR_MAX],
+			   const struct sl_counter after[SL_CTR_MAX])
+{
+	__u32 k;
+
+	for (k = 0; k < SL_CTR_MAX; k++) {
+		bool hit = (int)k == s->ctr || (s->also && (int)k == s->also - 1);
+		__u64 dp = after[k].packets - before[k].packets;
+		__u64 db = after[k].bytes - before[k].bytes;
+
+		if (dp != (hit ? 1 : 0) || db != (hit ? in->len : 0))
+			printf("  %s: counter %s rose by %llu packets %llu bytes, expected %d and "
+			       "%zu\n",
+			       sl_t_cur, ctr_names[k], (unsigned long long)dp,
+			       (unsigned long long)db, hit ? 1 : 0, hit ? in->len : 0);
+		SL_ASSERT_EQ(dp, hit ? 1 : 0, "counter packets");
+		SL_ASSERT_EQ(db, hit ? in->len : 0, "counter bytes");
+	}
+}
+
+/* ---- running a case ------------------------------------------------------- */
+
+#define REDIR_UNSET 0xdeadU /* sl_test_redirect_peer before a run */
+
+static void run_step(const struct env *e, const struct step *s)
+{
+	bool short_ct = s->prog == P_UP_SHORT || s->prog == P_EP_SHORT;
+	struct sl_endpoint_test *ep = e->ep[short_ct];
+	struct sl_uplink_test *up = e->up[short_ct];
+	bool uplink = prog_is_uplink(s->prog);
+	int prog_fd = uplink ? bpf_program__fd(up->progs.sl_up_ingress)
+			     : bpf_program__fd(ep->progs.sl_ep_ingress);
+	struct sl_counter ctr_before[SL_CTR_MAX], ctr_after[SL_CTR_MAX];
+	struct sl_svc_counter svc_before[SVC_IDS];
+	struct __sk_buff ctx = {.ifindex = UPLINK_IFINDEX};
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	__u32 rd_ifindex, rd_peer;
+	__u8 out[PKT_MAX * 2];
+	struct pkt in, want;
+	size_t ct_before;
+	__u64 t0, t1;
+	int i, err;
+
+	if (s->sleep_ms) {
+		struct timespec ts = {.tv_sec = s->sleep_ms / 1000,
+				      .tv_nsec = (long)(s->sleep_ms % 1000) * 1000000L};
+
+		nanosleep(&ts, NULL);
+	}
+
+	build_frame(&in, &s->in);
+	if (s->redirect != RD_NONE)
+		build_frame(&want, &s->out);
+	else
+		want = in;
+
+	for (i = 0; i < 2; i++) {
+		e->ep[i]->bss->sl_test_redirect_ifindex = 0;
+		e->ep[i]->bss->sl_test_redirect_peer = REDIR_UNSET;
+		e->up[i]->bss->sl_test_redirect_ifindex = 0;
+		e->up[i]->bss->sl_test_redirect_peer = REDIR_UNSET;
+	}
+	err = stats_snapshot(e, ctr_before);
+	if (!err)
+		err = svc_snapshot(e, svc_before);
+	if (!err)
+		err = map_count(bpf_map__fd(e->ep[0]->maps.sl_ct), &ct_before);
+	SL_ASSERT_EQ(err, 0, "read the maps before the run");
+	if (err)
+		return;
+
+	memset(out, 0xa5, sizeof(out));
+	opts.data_in = in.data;
+	opts.data_size_in = (__u32)in.len;
+	opts.data_out = out;
+	opts.data_size_out = sizeof(out);
+	opts.ctx_in = &ctx;
+	opts.ctx_size_in = sizeof(ctx);
+	opts.repeat = 1;
+	t0 = now_ns();
+	err = bpf_prog_test_run_opts(prog_fd, &opts);
+	t1 = now_ns();
+	SL_ASSERT_EQ(err, 0, "BPF_PROG_TEST_RUN result");
+	if (err)
+		return;
+
+	SL_ASSERT_EQ(opts.retval, s->retval, "tc verdict");
+	SL_ASSERT_EQ(opts.data_size_out, want.len, "output frame length");
+	if (opts.data_size_out == want.len)
+		check_bytes(out, want.data, want.len);
+	if (s->redirect != RD_NONE && opts.data_size_out == want.len)
+		check_checksums(out, want.len, &in, &s->out);
+
+	rd_ifindex = uplink ? up->bss->sl_test_redirect_ifindex : ep->bss->sl_test_redirect_ifindex;
+	rd_peer = uplink ? up->bss->sl_test_redirect_peer : ep->bss->sl_test_redirect_peer;
+	switch (s->redirect) {
+	case RD_NONE:
+		SL_ASSERT_EQ(rd_ifindex, 0, "no redirect");
+		SL_ASSERT_EQ(rd_peer, REDIR_UNSET, "no redirect helper called");
+		break;
+	case RD_PEER:
+		SL_ASSERT_EQ(rd_ifindex, s->ifindex, "redirect ifindex");
+		SL_ASSERT_EQ(rd_peer, 1, "redirect is bpf_redirect_peer");
+		break;
+	case RD_EGRESS:
+		SL_ASSERT_EQ(rd_ifindex, s->ifindex, "redirect ifindex");
+		SL_ASSERT_EQ(rd_peer, 0, "redirect is bpf_redirect (egress), not peer");
+		break;
+	}
+
+	err = stats_snapshot(e, ctr_after);
+	SL_ASSERT_EQ(err, 0, "read sl_stats");
+	if (!err)
+		check_counters(s, &in, ctr_before, ctr_after);
+	check_maps(e, s, &in, svc_before, ct_before, t0, t1);
+}
+
+static void run_case(const struct env *e, const struct nat_case *c)
+{
+	char label[128];
+	int err, i;
+
+	err = fixture_load(e, c->setup);
+	SL_ASSERT_EQ(err, 0, "load the map fixture");
+	if (err)
+		return;
+	for (i = 0; i < MAX_STEPS && c->steps[i].prog != P_END; i++) {
+		snprintf(label, sizeof(label), "%s step %d", c->name, i + 1);
+		sl_t_cur = label;
+		run_step(e, &c->steps[i]);
+		sl_t_cur = c->name;
+		if (sl_t_cur_failed) {
+			if (i + 1 < MAX_STEPS && c->steps[i + 1].prog != P_END)
+				printf("  %s: later steps skipped\n", c->name);
+			break;
+		}
+	}
+}
+
+/* ---- loading -------------------------------------------------------------- */
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level != LIBBPF_WARN)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int skip_needs_root(void)
+{
+	printf("skipped: needs root\n");
+	return 77;
+}
+
+/* Never pin: a test must not touch /sys/fs/bpf. */
+static int unpin_all(struct bpf_object *obj)
+{
+	struct bpf_map *m;
+	int err;
+
+	bpf_object__for_each_map(m, obj)
+	{
+		err = bpf_map__set_pin_path(m, NULL);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * Make dst use src's maps. Internal maps (.rodata, .bss) stay per object: they
+ * hold each object's timeouts and redirect record.
+ */
+static int reuse_maps(struct bpf_object *dst, struct bpf_object *src)
+{
+	struct bpf_map *m, *from;
+	int err;
+
+	bpf_object__for_each_map(m, dst)
+	{
+		if (bpf_map__is_internal(m))
+			continue;
+		from = bpf_object__find_map_by_name(src, bpf_map__name(m));
+		if (!from)
+			return -ENOENT;
+		err = bpf_map__reuse_fd(m, bpf_map__fd(from));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static __u32 map_id(struct bpf_map *m)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(bpf_map__fd(m), &info, &len))
+		return 0;
+	return info.id;
+}
+
+/*
+ * Load pair i: the endpoint skeleton (creating the maps, or reusing those of
+ * `maps` when given), then the uplink skeleton on the same maps.
+ */
+static int load_pair(struct env *e, int i, struct bpf_object *maps, __u32 tcp_new_s)
+{
+	int err;
+
+	e->ep[i] = sl_endpoint_test__open();
+	if (!e->ep[i])
+		return -errno;
+	e->up[i] = sl_uplink_test__open();
+	if (!e->up[i])
+		return -errno;
+	err = unpin_all(e->ep[i]->obj);
+	if (!err)
+		err = unpin_all(e->up[i]->obj);
+	if (err)
+		return err;
+	if (tcp_new_s) {
+		/* two objects, two .rodata: both programs must agree */
+		e->ep[i]->rodata->sl_ct_tcp_new_s = tcp_new_s;
+		e->up[i]->rodata->sl_ct_tcp_new_s = tcp_new_s;
+	}
+	if (maps) {
+		err = reuse_maps(e->ep[i]->obj, maps);
+		if (err)
+			return err;
+	}
+	err = sl_endpoint_test__load(e->ep[i]);
+	if (!err)
+		err = reuse_maps(e->up[i]->obj, e->ep[i]->obj);
+	if (!err)
+		err = sl_uplink_test__load(e->up[i]);
+	if (err)
+		return err;
+	/* the same kernel map behind both, or replies would never find their flow */
+	if (!map_id(e->ep[i]->maps.sl_ct) ||
+	    map_id(e->ep[i]->maps.sl_ct) != map_id(e->up[i]->maps.sl_ct)) {
+		printf("sl_ct of sl_uplink is not the map of sl_endpoint\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The host side of the netns: the host address on lo, and a route for ROUTED_IP. */
+static int netns_setup(void)
+{
+	int rc = system("ip link set lo up && ip addr add " HOST_IP "/32 dev lo && "
+			"ip route add 198.51.100.0/24 dev lo");
+
+	if (rc != 0) {
+		printf("netns setup with ip(8) failed (status %d): is iproute2 installed?\n", rc);
+		return -1;
+	}
+	return 0;
+}
+
+int main(void)
+{
+	struct env e = {0};
+	size_t i;
+	int err, i_pair;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (unshare(CLONE_NEWNET)) {
+		if (errno == EPERM)
+			return skip_needs_root();
+		printf("unshare(CLONE_NEWNET): %s\n", strerror(errno));
+		sl_t_failed++;
+		return sl_test_summary("bpf/nat");
+	}
+	libbpf_set_print(libbpf_print);
+	if (netns_setup()) {
+		sl_t_failed++;
+		return sl_test_summary("bpf/nat");
+	}
+
+	e.ncpu = libbpf_num_possible_cpus();
+	if (e.ncpu <= 0) {
+		printf("libbpf_num_possible_cpus: %s\n", strerror(-e.ncpu));
+		sl_t_failed++;
+		return sl_test_summary("bpf/nat");
+	}
+	err = load_pair(&e, 0, NULL, 0);
+	if (!err)
+		err = load_pair(&e, 1, e.ep[0]->obj, 1);
+	if (err)
+		goto load_failed;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		sl_t_cur = cases[i].name;
+		sl_t_cur_failed = 0;
+		run_case(&e, &cases[i]);
+		if (sl_t_cur_failed)
+			sl_t_failed++;
+		else
+			sl_t_passed++;
+		printf("%s %s\n", sl_t_cur_failed ? "FAIL" : "ok  ", cases[i].name);
+	}
+	goto out;
+
+load_failed:
+	if (err == -EPERM) {
+		err = skip_needs_root();
+		goto destroy;
+	}
+	printf("open/load BPF objects sl_endpoint + sl_uplink (test build): %s\n", strerror(-err));
+	sl_t_failed++;
+out:
+	err = sl_test_summary("bpf/nat");
+destroy:
+	for (i_pair = 1; i_pair >= 0; i_pair--) {
+		sl_uplink_test__destroy(e.up[i_pair]);
+		sl_endpoint_test__destroy(e.ep[i_pair]);
+	}
+	return err;
+}
