@@ -2,13 +2,28 @@
 /*
  * sl_endpoint.bpf.c - tc ingress on the host side of every endpoint veth:
  * what a container sends. Replies of published-port flows are reverse-NATed
- * out of the uplink they came from; same-network traffic is redirected
+ * out of the uplink they came from; a container reaching a published port of
+ * its own host is DNATed like an uplink packet (hairpin); same-network traffic is redirected
  * straight into the destination container; other networks are isolated; the
  * rest goes to the host stack untouched.
  */
 #include "common.h"
 #include "lib/nat_tc.h"
 #include "lib/nat_fwd_tc.h"
+
+/* A published port of the host itself (hairpin), else local forwarding. */
+static __always_inline enum sl_ctr sl_hairpin_or_local(const struct sl_pkt *pkt,
+						       const struct sl_flow *f,
+						       const struct sl_iface *src,
+						       struct sl_nat_target *t,
+						       struct sl_endpoint **dst)
+{
+	enum sl_ctr verdict = sl_dnat_decide(pkt, f, src, t);
+
+	if (verdict != SL_CTR_UPLINK_PASS && verdict != SL_CTR_PASS_NO_FLOW)
+		return verdict;
+	return sl_local_decide(src, f, dst);
+}
 
 SEC("tc")
 int sl_ep_ingress(struct __sk_buff *skb)
@@ -37,13 +52,16 @@ int sl_ep_ingress(struct __sk_buff *skb)
 			if (f.saddr != src->addr)
 				verdict = SL_CTR_DROP_SPOOFED;
 			else if ((verdict = sl_reply_decide(&pkt, &f, &t)) == SL_CTR_MAX)
-				verdict = sl_local_decide(src, &f, &dst);
+				verdict = sl_hairpin_or_local(&pkt, &f, src, &t, &dst);
 		}
 	sl_count(verdict, &pkt);
 
 	switch (verdict) {
 	case SL_CTR_NAT_REPLY:
 		return sl_tc_nat_forward(skb, &f, &t, true);
+	case SL_CTR_NAT_NEW:
+	case SL_CTR_NAT_FWD:
+		return sl_tc_nat_forward(skb, &f, &t, false);
 	case SL_CTR_FWD_LOCAL:
 		if (!dst)
 			return TC_ACT_SHOT;

@@ -17,7 +17,10 @@ int sl_up_ingress(struct __sk_buff *skb)
 	struct sl_pkt pkt;
 
 	sl_pkt_from_skb(&pkt, skb);
-	verdict = sl_dnat_decide(&pkt, &f, &t);
+	if (sl_parse_flow(&pkt, &f) != SL_PARSE_OK)
+		verdict = SL_CTR_UPLINK_PASS;
+	else
+		verdict = sl_dnat_decide(&pkt, &f, NULL, &t);
 	sl_count(verdict, &pkt);
 
 	switch (verdict) {

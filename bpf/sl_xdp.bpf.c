@@ -31,7 +31,10 @@ int sl_xdp_uplink(struct xdp_md *ctx)
 	struct sl_pkt pkt;
 
 	sl_pkt_from_xdp(&pkt, ctx);
-	verdict = sl_dnat_decide(&pkt, &f, &t);
+	if (sl_parse_flow(&pkt, &f) != SL_PARSE_OK)
+		verdict = SL_CTR_UPLINK_PASS;
+	else
+		verdict = sl_dnat_decide(&pkt, &f, NULL, &t);
 	sl_count(verdict, &pkt);
 
 	switch (verdict) {

@@ -165,13 +165,24 @@ struct sl_ct {
 	__be32 nat_addr;   /* network order, see above */
 	__be16 nat_port;   /* network order */
 	__u8 state;        /* SL_CT_STATE_*, kept equal in both entries */
-	__u8 pad0;         /* zero */
+	__u8 flags;        /* SL_CT_F_*, equal in both entries */
 	__u32 svc_id;      /* mapping that created the flow, host order */
-	__u32 ifindex;     /* REPLY: uplink ifindex, host order; ORIG: 0 */
+	__u32 ifindex;     /* REPLY: where replies go (uplink, or the client container's
+			    * host-side veth for hairpin), host order; ORIG: 0 */
 	__u8 peer_mac[6];  /* REPLY: L2 next hop towards the client */
-	__u8 host_mac[6];  /* REPLY: the uplink's own MAC */
-	__u32 pad1;        /* zero */
+	__u8 host_mac[6];  /* REPLY: our MAC on that link (uplink, or the client's gateway) */
+	__be32 snat_addr;  /* SL_CT_F_SELF: the source the container sees (its gateway); else 0 */
 };
+
+/*
+ * Hairpin: a container reaching a published port of its own host. Replies
+ * go back into the client container (redirect_peer) instead of out of an
+ * uplink. A container reaching itself would see its own address as the
+ * source and drop the packet, so that flow is also source-NATed to the
+ * network's gateway, as Docker masquerades it.
+ */
+#define SL_CT_F_PEER (1U << 0) /* REPLY delivered into a container, not out of an uplink */
+#define SL_CT_F_SELF (1U << 1) /* client and backend are the same container: SNAT to gateway */
 
 /* TCP and UDP flow states; the timeouts below apply per state. */
 enum sl_ct_state {

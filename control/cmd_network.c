@@ -691,6 +691,11 @@ static int network_connect(struct ctl *c, int argc, char **argv)
 	err = ep_plumb(&c->inst, host, &dp, net, &ep, nsfd, ctl_xdp_on(&st));
 	if (err)
 		goto out;
+	/* The gateway address is the host's now: containers' hairpin traffic matches it. */
+	if ((err = sync_hostaddrs(host, &dp))) {
+		ep_unplumb(host, &dp, &ep);
+		goto out;
+	}
 	if (!sl_state_add_endpoint(&st, &ep)) {
 		err = sl_errf(-ENOMEM, "out of memory");
 		ep_unplumb(host, &dp, &ep);

@@ -75,16 +75,19 @@ static __always_inline __u8 sl_ct_next_state(__u8 state, __u8 proto, __u8 tcp_fl
 static __always_inline void sl_ct_other_key(const struct sl_ct_key *k, const struct sl_ct *ct,
 					    struct sl_ct_key *other)
 {
-	other->saddr = ct->nat_addr;
-	other->sport = ct->nat_port;
-	other->daddr = k->saddr;
-	other->dport = k->sport;
 	other->proto = k->proto;
-	other->dir = k->dir == SL_CT_DIR_ORIG ? SL_CT_DIR_REPLY : SL_CT_DIR_ORIG;
 	other->pad = 0;
-	/* REPLY -> ORIG swaps the roles: the client is the REPLY's destination. */
-	if (k->dir == SL_CT_DIR_REPLY) {
-		other->saddr = k->daddr;
+	if (k->dir == SL_CT_DIR_ORIG) {
+		/* The container replies to the client, or to its gateway after a SNAT. */
+		other->dir = SL_CT_DIR_REPLY;
+		other->saddr = ct->nat_addr;
+		other->sport = ct->nat_port;
+		other->daddr = ct->snat_addr ? ct->snat_addr : k->saddr;
+		other->dport = k->sport;
+	} else {
+		/* The client is the reply's destination; itself, for a self-hairpin. */
+		other->dir = SL_CT_DIR_ORIG;
+		other->saddr = ct->flags & SL_CT_F_SELF ? k->saddr : k->daddr;
 		other->sport = k->dport;
 		other->daddr = ct->nat_addr;
 		other->dport = ct->nat_port;

@@ -8,14 +8,27 @@
 #ifndef SL_BPF_NAT_FWD_TC_H
 #define SL_BPF_NAT_FWD_TC_H
 
-/* DNAT (src = false) into a container, or reverse NAT (src = true) out of the uplink. */
+/*
+ * DNAT (reply = false) into a container, or reverse NAT (reply = true) out
+ * of the uplink or, for hairpin flows, back into the client container. A
+ * self-hairpin also rewrites the other address: the source to the gateway
+ * on the way in, the destination back to the container on the way out.
+ */
 static __always_inline int sl_tc_nat_forward(struct __sk_buff *skb, const struct sl_flow *f,
-					     const struct sl_nat_target *t, bool src)
+					     const struct sl_nat_target *t, bool reply)
 {
-	if (sl_tc_nat(skb, f, src, t->addr, t->port) || sl_tc_dec_ttl(skb, f) ||
-	    sl_tc_set_macs(skb, t->dst_mac, t->src_mac))
+	if (sl_tc_nat(skb, f, reply, t->addr, t->port))
 		return TC_ACT_SHOT;
-	return src ? sl_redirect_egress(t->ifindex) : sl_redirect_peer(t->ifindex);
+	if (t->flags & SL_CT_F_SELF) {
+		if (reply ? sl_tc_nat(skb, f, false, f->saddr, f->dport)
+			  : sl_tc_nat(skb, f, true, t->snat_addr, f->sport))
+			return TC_ACT_SHOT;
+	}
+	if (sl_tc_dec_ttl(skb, f) || sl_tc_set_macs(skb, t->dst_mac, t->src_mac))
+		return TC_ACT_SHOT;
+	if (!reply || (t->flags & SL_CT_F_PEER))
+		return sl_redirect_peer(t->ifindex);
+	return sl_redirect_egress(t->ifindex);
 }
 
 #endif /* SL_BPF_NAT_FWD_TC_H */

@@ -12,26 +12,33 @@
 struct sl_nat_target {
 	__be32 addr;      /* new destination (DNAT) or source (reverse NAT) address */
 	__be16 port;      /* new destination or source port */
-	__u16 pad;
-	__u32 ifindex;    /* DNAT: container's host-side veth; reverse: the uplink */
+	__u8 flags;       /* SL_CT_F_* of the flow */
+	__u8 pad;
+	__u32 ifindex;    /* DNAT: container's host-side veth; reverse: uplink or client veth */
 	__u32 svc_id;
 	__u8 dst_mac[6];  /* new Ethernet destination */
 	__u8 src_mac[6];  /* new Ethernet source */
+	__be32 snat_addr; /* SL_CT_F_SELF, DNAT direction: the new source address */
 };
 
-/* New flow: both conntrack entries. The REPLY entry remembers the uplink and the MACs. */
+/*
+ * New flow: both conntrack entries. The REPLY entry remembers where the
+ * flow came from (uplink or client container) and the MACs to answer with.
+ */
 static __always_inline void sl_ct_create(const struct sl_pkt *pkt, const struct sl_flow *f,
 					 const struct sl_nat_target *t, __u64 now)
 {
 	struct sl_ct_key ok = {.saddr = f->saddr, .daddr = f->daddr, .sport = f->sport,
 			       .dport = f->dport, .proto = f->proto, .dir = SL_CT_DIR_ORIG};
-	struct sl_ct_key rk = {.saddr = t->addr, .daddr = f->saddr, .sport = t->port,
-			       .dport = f->sport, .proto = f->proto, .dir = SL_CT_DIR_REPLY};
+	struct sl_ct_key rk = {.saddr = t->addr, .daddr = t->snat_addr ? t->snat_addr : f->saddr,
+			       .sport = t->port, .dport = f->sport, .proto = f->proto,
+			       .dir = SL_CT_DIR_REPLY};
 	struct sl_ct orig = {.last_seen = now, .nat_addr = t->addr, .nat_port = t->port,
-			     .state = SL_CT_STATE_NEW, .svc_id = t->svc_id};
+			     .state = SL_CT_STATE_NEW, .flags = t->flags, .svc_id = t->svc_id,
+			     .snat_addr = t->snat_addr};
 	struct sl_ct reply = {.last_seen = now, .nat_addr = f->daddr, .nat_port = f->dport,
-			      .state = SL_CT_STATE_NEW, .svc_id = t->svc_id,
-			      .ifindex = pkt->ifindex};
+			      .state = SL_CT_STATE_NEW, .flags = t->flags, .svc_id = t->svc_id,
+			      .ifindex = pkt->ifindex, .snat_addr = t->snat_addr};
 	struct ethhdr *eth = pkt->data;
 
 	if ((void *)(eth + 1) > pkt->data_end)
@@ -43,8 +50,10 @@ static __always_inline void sl_ct_create(const struct sl_pkt *pkt, const struct 
 }
 
 /*
- * A packet arriving on the uplink. Outcomes:
- *   not IPv4 TCP/UDP with ports, later fragment,
+ * A packet for a published port: arriving on the uplink (src NULL), or sent
+ * by a container to its own host (src = the sender's interface: hairpin).
+ * f is parsed. Outcomes:
+ *   not TCP/UDP with ports, later fragment,
  *     or no mapping for daddr:dport/proto        -> SL_CTR_UPLINK_PASS
  *   first fragment of a tracked or mapped flow   -> SL_CTR_DROP_FRAGMENT
  *   tracked flow                                 -> SL_CTR_NAT_FWD, *t filled
@@ -58,7 +67,9 @@ static __always_inline void sl_ct_create(const struct sl_pkt *pkt, const struct 
  * the first carries the ports), so its first fragment is dropped and later
  * ones go to the host, which discards the incomplete datagram.
  */
-static __always_inline enum sl_ctr sl_dnat_decide(const struct sl_pkt *pkt, struct sl_flow *f,
+static __always_inline enum sl_ctr sl_dnat_decide(const struct sl_pkt *pkt,
+						  const struct sl_flow *f,
+						  const struct sl_iface *src,
 						  struct sl_nat_target *t)
 {
 	struct sl_ct_key key;
@@ -70,8 +81,7 @@ static __always_inline enum sl_ctr sl_dnat_decide(const struct sl_pkt *pkt, stru
 	enum sl_ctr verdict;
 	__u64 now;
 
-	if (sl_parse_flow(pkt, f) != SL_PARSE_OK || !f->has_ports ||
-	    (f->proto != IPPROTO_TCP && f->proto != IPPROTO_UDP))
+	if (!f->has_ports || (f->proto != IPPROTO_TCP && f->proto != IPPROTO_UDP))
 		return SL_CTR_UPLINK_PASS;
 
 	now = bpf_ktime_get_ns();
@@ -99,6 +109,8 @@ static __always_inline enum sl_ctr sl_dnat_decide(const struct sl_pkt *pkt, stru
 		t->addr = ct->nat_addr;
 		t->port = ct->nat_port;
 		t->svc_id = ct->svc_id;
+		t->flags = ct->flags;
+		t->snat_addr = ct->snat_addr;
 		verdict = SL_CTR_NAT_FWD;
 	} else {
 		svc = sl_svc_lookup(f, &wildcard);
@@ -119,6 +131,15 @@ static __always_inline enum sl_ctr sl_dnat_decide(const struct sl_pkt *pkt, stru
 		t->addr = svc->backend_addr;
 		t->port = svc->backend_port;
 		t->svc_id = svc->id;
+		t->flags = 0;
+		t->snat_addr = 0;
+		if (src) {
+			t->flags = SL_CT_F_PEER;
+			if (t->addr == f->saddr) {
+				t->flags |= SL_CT_F_SELF;
+				t->snat_addr = src->gateway;
+			}
+		}
 		verdict = SL_CTR_NAT_NEW;
 	}
 
@@ -139,7 +160,9 @@ static __always_inline enum sl_ctr sl_dnat_decide(const struct sl_pkt *pkt, stru
  * A packet leaving a container (already parsed, source checked). Outcomes:
  *   not a reply of a tracked published-port flow -> SL_CTR_MAX (not ours)
  *   TTL <= 1                                     -> SL_CTR_DROP_TTL
- *   reply                                        -> SL_CTR_NAT_REPLY, *t filled
+ *   reply                                        -> SL_CTR_NAT_REPLY, *t filled:
+ *     out of the uplink, or (SL_CT_F_PEER) into the client container; for
+ *     SL_CT_F_SELF the destination (the gateway) goes back to the sender
  */
 static __always_inline enum sl_ctr sl_reply_decide(const struct sl_pkt *pkt,
 						   const struct sl_flow *f,
@@ -168,6 +191,8 @@ static __always_inline enum sl_ctr sl_reply_decide(const struct sl_pkt *pkt,
 	t->addr = ct->nat_addr;
 	t->port = ct->nat_port;
 	t->svc_id = ct->svc_id;
+	t->flags = ct->flags;
+	t->snat_addr = 0;
 	t->ifindex = ct->ifindex;
 	__builtin_memcpy(t->dst_mac, ct->peer_mac, ETH_ALEN);
 	__builtin_memcpy(t->src_mac, ct->host_mac, ETH_ALEN);

@@ -1211,7 +1211,7 @@ static void check_ct_entry(int fd, bool reply, const struct flow_view *v, const 
 	SL_ASSERT_EQ(ct.svc_id, s->svc_id, reply ? "REPLY svc_id" : "ORIG svc_id");
 	if (s->state)
 		SL_ASSERT_EQ(ct.state, s->state - 1, reply ? "REPLY state" : "ORIG state");
-	SL_ASSERT(ct.pad0 == 0 && ct.pad1 == 0, reply ? "REPLY padding zero" : "ORIG padding zero");
+	SL_ASSERT(ct.flags == 0 && ct.snat_addr == 0, reply ? "REPLY: no hairpin flags" : "ORIG: no hairpin flags");
 	if (fresh)
 		SL_ASSERT(ct.last_seen >= t0 && ct.last_seen <= t1,
 			  reply ? "REPLY last_seen = this packet" : "ORIG last_seen = this packet");
