@@ -252,7 +252,7 @@ static bool restore_endpoint(struct ctl *c, struct sl_nl *host, const struct sl_
 static int up_uplinks(struct sl_nl *host, const struct sl_dp *dp, struct sl_state *st,
 		      const char *want_xdp)
 {
-	enum sl_xdp_mode mode = SL_XDP_NATIVE;
+	enum sl_xdp_mode mode = SL_XDP_NATIVE, was;
 	bool fallback = false;
 	struct sl_link_info li;
 	int err;
@@ -273,6 +273,7 @@ static int up_uplinks(struct sl_nl *host, const struct sl_dp *dp, struct sl_stat
 		}
 		if ((err = sl_dp_attach_tc_ingress(li.ifindex, li.name, dp->prog_uplink)))
 			return err;
+		was = sl_dp_xdp_query(li.ifindex);
 		err = sl_dp_xdp_attach(li.ifindex, li.name, dp->prog_xdp_uplink, mode);
 		if (err == -EOPNOTSUPP && fallback) {
 			sl_warn("notice: %s has no native XDP: published ports use the tc path "
@@ -294,7 +295,7 @@ static int up_uplinks(struct sl_nl *host, const struct sl_dp *dp, struct sl_stat
 		 * A veth hands over its peer's offloaded (partial) checksums instead,
 		 * which the rewrite cannot tell apart.
 		 */
-		if (mode != SL_XDP_OFF && !strcmp(li.kind, "veth"))
+		if (mode != SL_XDP_OFF && mode != was && !strcmp(li.kind, "veth"))
 			sl_warn("notice: uplink %s is a veth: XDP needs complete checksums, so its "
 				"peer must not offload them (ethtool -K PEER tx off)\n",
 				li.name);
@@ -475,7 +476,10 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 	int err;
 
 	if (ctl_wants_help(argc, argv)) {
-		fprintf(stderr, "Usage: sluice status\n");
+		fprintf(stderr, "Usage: sluice status\n"
+				"The instance: whether it is up, its directories, cgroup, XDP mode,\n"
+				"networks, endpoints (and how many have their veth), uplinks and how\n"
+				"their programs are attached.\n");
 		return 0;
 	}
 	if (argc > 1)

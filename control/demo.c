@@ -2,11 +2,14 @@
 /*
  * demo.c - `sluice demo`: what sluice does, shown on a throwaway topology.
  *
- * Four network namespaces stand in for a host and three containers. Every
- * control step runs the real CLI (this binary, re-executed inside the demo's
- * host namespace with an instance of its own) and prints it with its output
- * as a transcript. Every line about traffic comes from a child process that
- * entered a container's namespace and sent that traffic just now.
+ * Network namespaces stand in for a host, three containers and a remote
+ * client on the host's uplink; a cgroup of the demo's own holds the local
+ * processes that reach published ports at the socket. Every control step runs
+ * the real CLI (this binary, re-executed inside the demo's host namespace with
+ * an instance of its own) and prints it with its output as a transcript.
+ * Every line about traffic comes from a child process that entered a
+ * namespace (and, for the socket level, the cgroup) and sent that traffic
+ * just now.
  *
  * Cleanup is registered before anything is created and runs on success, on
  * failure and on SIGINT/SIGTERM. Time is bounded: each child has a timeout,
@@ -16,8 +19,10 @@
  * The scenario is the table demo_steps[]; later features add rows.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
@@ -29,18 +34,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <libmnl/libmnl.h>
+#include <linux/ethtool.h>
+#include <linux/magic.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/sockios.h>
 
 #include "ctl.h"
 #include "datapath.h"
@@ -61,21 +71,33 @@
 #define DEMO_PORT	       8080
 #define DEMO_MAX_KIDS	       16
 #define DEMO_MAX_ARGS	       32
-#define DEMO_MAX_CHECKS	       16
+#define DEMO_MAX_CHECKS	       24
 #define DEMO_OUT_MAX	       8192
+#define DEMO_WEB_PORT	       80   /* web's second port: the published one */
+#define DEMO_PUB_PORT	       8080 /* published on every host address: 8080:80 */
+#define DEMO_LOCAL_PORT	       8081 /* published on 127.0.0.1 only: 127.0.0.1:8081:80 */
+#define DEMO_RMDIR_TRIES       20   /* the cgroup's last process may take a moment to leave */
 #define NETNS_RUN_DIR	       "/run/netns"
 
-#define WEB_IP	 "10.89.1.2"
-#define APP_IP	 "10.89.1.3"
-#define OTHER_IP "10.89.2.2"
+#define WEB_IP	   "10.89.1.2"
+#define APP_IP	   "10.89.1.3"
+#define OTHER_IP   "10.89.2.2"
+#define GW_IP	   "10.89.1.1" /* front's gateway: the host's address on that network */
+#define UPLINK	   "up0"       /* the host's uplink, towards the remote client */
+#define UPLINK_IP  "10.89.0.1"
+#define CLIENT_IF  "eth0"
+#define CLIENT_IP  "10.89.0.2"
+#define LOCAL_IP   "127.0.0.1"
+#define UPLINK_PFX 24
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-enum demo_ns { NS_HOST, NS_WEB, NS_APP, NS_OTHER, NS_MAX };
+/* The first NS_CLIENT are made at the start; the client when it is wired. */
+enum demo_ns { NS_HOST, NS_WEB, NS_APP, NS_OTHER, NS_CLIENT, NS_MAX };
 
-static const char *const ns_role[NS_MAX] = {"host", "web", "app", "other"};
-/* The addresses the connect steps give the containers (--ip). */
-static const char *const ns_ip[NS_MAX] = {NULL, WEB_IP, APP_IP, OTHER_IP};
+static const char *const ns_role[NS_MAX] = {"host", "web", "app", "other", "client"};
+/* The addresses the connect steps give the containers (--ip), and the client's. */
+static const char *const ns_ip[NS_MAX] = {NULL, WEB_IP, APP_IP, OTHER_IP, CLIENT_IP};
 
 struct kid {
 	pid_t pid;
@@ -98,6 +120,9 @@ struct demo {
 	volatile pid_t kids[DEMO_MAX_KIDS]; /* live children, for cleanup and the backstop */
 	struct kid server;		    /* web's TCP server */
 	bool touched;			    /* a CLI step ran: the instance needs a purge */
+	bool uplink_made;	 /* UPLINK exists in the host namespace: ours to delete */
+	bool cgroup_made;	 /* cgroup is ours: cleanup removes it */
+	char cgroup[SL_DIR_MAX]; /* the demo's cgroup for the socket-level hooks */
 	bool keep;
 	FILE *tr;	    /* the transcript: stdout, or stderr under -j */
 	long long deadline; /* CLOCK_MONOTONIC ms: end of the steps' budget */
@@ -112,6 +137,9 @@ struct demo {
 
 enum step_kind { STEP_SECTION, STEP_CLI, STEP_RUN };
 
+/* An excerpt of a CLI step's output: true for the lines to show. */
+typedef bool (*line_filter)(const struct demo *d, const char *line);
+
 /*
  * One row of the scenario. A RUN step's fn returns 0 when the outcome was the
  * expected one, 1 when it was not (the demo goes on and fails at the end), or
@@ -121,11 +149,18 @@ enum step_kind { STEP_SECTION, STEP_CLI, STEP_RUN };
 struct demo_step {
 	enum step_kind kind;
 	const char *text;	 /* SECTION: heading; RUN: the outcome checked, or NULL */
-	const char *const *args; /* CLI: args after the global options; "@ROLE": netns path */
+	const char *const *args; /* CLI: args after the global options; "@ROLE": netns path,
+				    "@cgroup": the demo's cgroup */
+	line_filter keep;	 /* CLI: show only these lines of the output, or NULL: all */
 	int (*fn)(struct demo *d, const struct demo_step *s);
 	enum demo_ns from; /* probes: the sender */
 	enum demo_ns to;   /* probes: the receiver */
 	bool expect_reply; /* TCP probes: a reply (true) or no way through (false) */
+	const char *dst;   /* TCP probes: address to connect to; NULL: to's own */
+	int port;	   /* TCP probes: port; 0: DEMO_PORT */
+	const char *seen;  /* TCP probes: the source web must report; NULL: from's own */
+	bool in_cgroup;	   /* TCP probes: the sender joins the demo's cgroup first */
+	const int *ctrs;   /* counter checks: SL_CTR_* that must rise, ending with -1 */
 };
 
 static volatile sig_atomic_t demo_stop; /* the signal that asked us to stop */
@@ -435,12 +470,36 @@ static void kids_kill_all(struct demo *d)
 
 /* ---- the CLI ---- */
 
-static const char *ns_path_of(const struct demo *d, const char *role)
+/* A CLI argument: "@cgroup" is the demo's cgroup, "@ROLE" a namespace's path. */
+static const char *cli_arg(const struct demo *d, const char *arg)
 {
+	if (arg[0] != '@')
+		return arg;
+	if (!strcmp(arg + 1, "cgroup"))
+		return d->cgroup;
 	for (int i = 0; i < NS_MAX; i++)
-		if (!strcmp(ns_role[i], role))
+		if (!strcmp(ns_role[i], arg + 1))
 			return d->ns_path[i];
-	return role;
+	return arg;
+}
+
+/* Print the lines of text that keep() wants, indented, and say how many were left out. */
+static void print_excerpt(const struct demo *d, const char *text, line_filter keep)
+{
+	unsigned int hidden = 0;
+	char line[256];
+
+	while (*text) {
+		size_t n = strcspn(text, "\n");
+
+		first_line(line, sizeof(line), text);
+		if (keep(d, line))
+			fprintf(d->tr, "    %s\n", line);
+		else
+			hidden++;
+		text += n + (text[n] ? 1 : 0);
+	}
+	fprintf(d->tr, "    (excerpt: %u more line%s not shown)\n", hidden, hidden == 1 ? "" : "s");
 }
 
 static int cli_exec(struct demo *d, const void *arg)
@@ -464,12 +523,13 @@ static void cli_status(int status, int timeout_ms, char *buf, size_t len)
 
 /*
  * Print `$ sluice ARGS`, run it as `sluice --instance demoPID ARGS` inside the
- * demo's host namespace and print its output. Returns 0 or -1 (recorded).
+ * demo's host namespace and print its output (only the lines keep() wants when
+ * it succeeded and keep is not NULL). Returns 0 or -1 (recorded).
  */
-static int run_cli(struct demo *d, const char *const *args, int timeout_ms)
+static int run_cli(struct demo *d, const char *const *args, line_filter keep, int timeout_ms)
 {
 	const char *argv[DEMO_MAX_ARGS];
-	char out[DEMO_OUT_MAX], cmd[512] = "sluice", why[256], last[200];
+	char out[DEMO_OUT_MAX], cmd[1024] = "sluice", why[256], last[200];
 	struct kid k;
 	int n = 0, st;
 
@@ -479,8 +539,10 @@ static int run_cli(struct demo *d, const char *const *args, int timeout_ms)
 	for (; *args && n < DEMO_MAX_ARGS - 1; args++) {
 		size_t used = strlen(cmd);
 
-		argv[n] = **args == '@' ? ns_path_of(d, *args + 1) : *args;
-		snprintf(cmd + used, sizeof(cmd) - used, " %s", argv[n++]);
+		argv[n] = cli_arg(d, *args);
+		/* Only the echo can be cut short (it has room for most), not argv. */
+		if (snprintf(cmd + used, sizeof(cmd) - used, " %s", argv[n++]) < 0)
+			cmd[used] = '\0';
 	}
 	argv[n] = NULL;
 	fprintf(d->tr, "$ %s\n", cmd);
@@ -488,6 +550,10 @@ static int run_cli(struct demo *d, const char *const *args, int timeout_ms)
 	if (kid_spawn(d, d->ns_fd[NS_HOST], cli_exec, argv, &k))
 		return demo_failf(d, "'%s': %s", cmd, take_err(-EIO, why, sizeof(why)));
 	st = kid_wait(d, &k, timeout_ms, false, out, sizeof(out));
+	if (st == 0 && keep) {
+		print_excerpt(d, out, keep);
+		return 0;
+	}
 	print_indented(d->tr, out);
 	if (st == 0)
 		return 0;
@@ -610,7 +676,7 @@ static int step_netns(struct demo *d, const struct demo_step *s)
 
 	(void)s;
 	err = netns_dir_ready();
-	for (int i = 0; !err && i < NS_MAX; i++)
+	for (int i = 0; !err && i < NS_CLIENT; i++)
 		err = netns_add(d, i);
 	if (err) {
 		set_detail(d, "%s", take_err(err, why, sizeof(why)));
@@ -618,7 +684,7 @@ static int step_netns(struct demo *d, const struct demo_step *s)
 		return err;
 	}
 	fprintf(d->tr, "created as 'ip netns add' does; each has only lo, up:\n");
-	for (int i = 0; i < NS_MAX; i++)
+	for (int i = 0; i < NS_CLIENT; i++)
 		fprintf(d->tr, "    %-22s %s%s\n", strrchr(d->ns_path[i], '/') + 1,
 			i == NS_HOST ? "the host: sluice runs here" : "container ",
 			i == NS_HOST ? "" : ns_role[i]);
@@ -682,36 +748,61 @@ static void web_answer(int fd, const struct sockaddr_in *peer)
 		return;
 }
 
-/* In a child in web's namespace: a TCP server on WEB_IP:DEMO_PORT until killed. */
-static int web_serve(struct demo *d, const void *arg)
+/* A listening TCP socket on WEB_IP:port, or -1 (said on stdout). */
+static int web_listen(int port)
 {
 	struct sockaddr_in sa;
 	int one = 1, fd;
 
-	(void)d;
-	(void)arg;
-	sockaddr_of(WEB_IP, DEMO_PORT, &sa);
+	sockaddr_of(WEB_IP, port, &sa);
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
 	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
-		printf("cannot listen on %s:%d: %s\n", WEB_IP, DEMO_PORT, strerror(errno));
-		return 1;
+		printf("cannot listen on %s:%d: %s\n", WEB_IP, port, strerror(errno));
+		return -1;
 	}
-	printf("listening on %s:%d\n", WEB_IP, DEMO_PORT);
+	return fd;
+}
+
+/*
+ * In a child in web's namespace: a TCP server on WEB_IP, DEMO_PORT (reached
+ * from its network) and DEMO_WEB_PORT (published), until killed.
+ */
+static int web_serve(struct demo *d, const void *arg)
+{
+	struct pollfd p[2] = {{.fd = web_listen(DEMO_PORT), .events = POLLIN},
+			      {.fd = web_listen(DEMO_WEB_PORT), .events = POLLIN}};
+
+	(void)d;
+	(void)arg;
+	if (p[0].fd < 0 || p[1].fd < 0)
+		return 1;
+	printf("listening on %s:%d and %s:%d\n", WEB_IP, DEMO_PORT, WEB_IP, DEMO_WEB_PORT);
 	fflush(stdout);
 	for (;;) {
-		struct sockaddr_in peer;
-		socklen_t len = sizeof(peer);
-		int c = accept4(fd, (struct sockaddr *)&peer, &len, SOCK_CLOEXEC);
-
-		if (c < 0 && (errno == EINTR || errno == ECONNABORTED))
-			continue;
-		if (c < 0) {
-			printf("accept: %s\n", strerror(errno));
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			printf("poll: %s\n", strerror(errno));
 			return 1;
 		}
-		web_answer(c, &peer);
-		close(c);
+		for (int i = 0; i < 2; i++) {
+			struct sockaddr_in peer;
+			socklen_t len = sizeof(peer);
+			int c;
+
+			if (!(p[i].revents & POLLIN))
+				continue;
+			c = accept4(p[i].fd, (struct sockaddr *)&peer, &len, SOCK_CLOEXEC);
+			if (c < 0 && errno != EINTR && errno != ECONNABORTED && errno != EAGAIN) {
+				printf("accept: %s\n", strerror(errno));
+				return 1;
+			}
+			if (c < 0)
+				continue;
+			web_answer(c, &peer);
+			close(c);
+		}
 	}
 }
 
@@ -817,7 +908,82 @@ static int tcp_report_blocked(int err, long long elapsed_us)
 	return 1;
 }
 
-/* In a child in s->from's namespace: connect to s->to's server. */
+static const char *probe_dst(const struct demo_step *s)
+{
+	return s->dst ? s->dst : ns_ip[s->to];
+}
+
+static int probe_port(const struct demo_step *s)
+{
+	return s->port ? s->port : DEMO_PORT;
+}
+
+/* The source address web must report. */
+static const char *probe_seen(const struct demo_step *s)
+{
+	return s->seen ? s->seen : ns_ip[s->from];
+}
+
+/* In a child: move this process into the demo's cgroup. */
+static int cgroup_join(const struct demo *d)
+{
+	char path[SL_DIR_MAX + 16], pid[16];
+	int fd, n, err = 0;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", d->cgroup);
+	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, pid, n) != n)
+		err = errno;
+	if (fd >= 0)
+		close(fd);
+	if (err)
+		printf("join the cgroup %s: %s\n", d->cgroup, strerror(err));
+	return err ? 1 : 0;
+}
+
+/* Print both ends of the connected socket fd as its owner sees them; true when local is want. */
+static bool sock_ends(const struct demo *d, int fd, const char *want)
+{
+	struct sockaddr_in me, peer;
+	socklen_t me_len = sizeof(me), peer_len = sizeof(peer);
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+	if (getsockname(fd, (struct sockaddr *)&me, &me_len) < 0 ||
+	    getpeername(fd, (struct sockaddr *)&peer, &peer_len) < 0) {
+		printf("getsockname/getpeername: %s\n", strerror(errno));
+		return false;
+	}
+	inet_ntop(AF_INET, &me.sin_addr, a, sizeof(a));
+	inet_ntop(AF_INET, &peer.sin_addr, b, sizeof(b));
+	printf("the client: pid %d in the host namespace and cgroup %s\n", (int)getpid(),
+	       strrchr(d->cgroup, '/') + 1);
+	printf("its socket: local %s:%d, peer %s:%d (getsockname, getpeername)\n", a,
+	       ntohs(me.sin_port), b, ntohs(peer.sin_port));
+	return !strcmp(a, want);
+}
+
+/*
+ * After a published port answered. A remote client: web saw its own address.
+ * A local one: its socket's own ends show where connect() went (the local
+ * address is on web's network, not loopback) and what the process asked for.
+ */
+static int published_report(const struct demo *d, const struct demo_step *s, int fd)
+{
+	if (!s->in_cgroup) {
+		printf("web saw the client's own address: docker-proxy would have shown its own\n");
+		return 0;
+	}
+	if (!sock_ends(d, fd, probe_seen(s))) {
+		printf("expected the local address %s: the connection went elsewhere\n",
+		       probe_seen(s));
+		return 1;
+	}
+	printf("no proxy process: the connect() itself was pointed at the container\n");
+	return 0;
+}
+
+/* In a child in s->from's namespace (and maybe the cgroup): connect to web's server. */
 static int tcp_probe(struct demo *d, const void *arg)
 {
 	const struct demo_step *s = arg;
@@ -825,8 +991,9 @@ static int tcp_probe(struct demo *d, const void *arg)
 	long long t0, t1;
 	int fd, err;
 
-	(void)d;
-	sockaddr_of(ns_ip[s->to], DEMO_PORT, &sa);
+	if (s->in_cgroup && cgroup_join(d))
+		return 1;
+	sockaddr_of(probe_dst(s), probe_port(s), &sa);
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		printf("socket: %s\n", strerror(errno));
@@ -841,7 +1008,9 @@ static int tcp_probe(struct demo *d, const void *arg)
 		printf("connect: %s\n", strerror(-err));
 		return 1;
 	}
-	return tcp_exchange(fd, ns_ip[s->from], t1 - t0);
+	if (tcp_exchange(fd, probe_seen(s), t1 - t0))
+		return 1;
+	return s->dst ? published_report(d, s, fd) : 0;
 }
 
 /* Run a probe child for step s and print what it saw. */
@@ -872,7 +1041,7 @@ static int run_probe(struct demo *d, const struct demo_step *s,
 
 static int step_tcp(struct demo *d, const struct demo_step *s)
 {
-	fprintf(d->tr, "%s: %s:%d", s->text, ns_ip[s->to], DEMO_PORT);
+	fprintf(d->tr, "%s: %s:%d", s->text, probe_dst(s), probe_port(s));
 	if (!s->expect_reply)
 		fprintf(d->tr, " (%.0f s timeout)", DEMO_BLOCK_MS / 1000.0);
 	fprintf(d->tr, "\n");
@@ -1001,6 +1170,168 @@ static int step_ping(struct demo *d, const struct demo_step *s)
 	return run_probe(d, s, ping_probe, true);
 }
 
+/* ---- published ports: the remote client and the cgroup ---- */
+
+/* In a child in the client's namespace: TX checksum offload off on CLIENT_IF, read back. */
+static int txcsum_off(struct demo *d, const void *arg)
+{
+	struct ethtool_value ev = {.cmd = ETHTOOL_STXCSUM, .data = 0};
+	struct ifreq ifr;
+	int fd;
+
+	(void)d;
+	(void)arg;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", CLIENT_IF);
+	ifr.ifr_data = (char *)&ev;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || ioctl(fd, SIOCETHTOOL, &ifr) < 0) {
+		printf("%s: turn TX checksum offload off (SIOCETHTOOL ETHTOOL_STXCSUM): %s\n",
+		       CLIENT_IF, strerror(errno));
+		return 1;
+	}
+	ev.cmd = ETHTOOL_GTXCSUM;
+	ev.data = 1;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0 || ev.data) {
+		printf("%s: TX checksum offload is still on (ETHTOOL_GTXCSUM: %s)\n", CLIENT_IF,
+		       ev.data ? "on" : strerror(errno));
+		return 1;
+	}
+	printf("%s: TX checksum offload off (ETHTOOL_STXCSUM, read back off): XDP on %s needs "
+	       "complete checksums\n",
+	       CLIENT_IF, UPLINK);
+	return 0;
+}
+
+/* Give the link name of nl's namespace ip/UPLINK_PFX and set it up. */
+static int link_addr_up(struct sl_nl *nl, const char *name, const char *ip)
+{
+	struct sl_link_info li;
+	struct in_addr a;
+	int err;
+
+	if (inet_pton(AF_INET, ip, &a) != 1)
+		return sl_errf(-EINVAL, "bad address %s", ip);
+	if ((err = sl_nl_link_get(nl, name, &li)) ||
+	    (err = sl_nl_addr_add(nl, li.ifindex, a.s_addr, UPLINK_PFX, false)))
+		return err;
+	return sl_nl_link_set_up(nl, li.ifindex);
+}
+
+/* The client's namespace, and the veth pair UPLINK (host) <-> CLIENT_IF (client). */
+static int client_wire(struct demo *d)
+{
+	struct sl_veth_spec spec = {.name = UPLINK, .peer_name = CLIENT_IF};
+	struct sl_nl *host = NULL, *client = NULL;
+	int err;
+
+	if ((err = netns_add(d, NS_CLIENT)))
+		return err;
+	spec.peer_netns_fd = d->ns_fd[NS_CLIENT];
+	if ((err = sl_nl_open_netns(d->ns_fd[NS_HOST], &host)) ||
+	    (err = sl_nl_open_netns(d->ns_fd[NS_CLIENT], &client)))
+		goto out;
+	if ((err = sl_nl_veth_create(host, &spec)))
+		goto out;
+	d->uplink_made = true; /* cleanup deletes it before it counts the veths left */
+	if (!(err = link_addr_up(host, UPLINK, UPLINK_IP)))
+		err = link_addr_up(client, CLIENT_IF, CLIENT_IP);
+out:
+	sl_nl_close(client);
+	sl_nl_close(host);
+	return err;
+}
+
+static int step_client(struct demo *d, const struct demo_step *s)
+{
+	char out[512], why[256];
+	struct kid k;
+	int err, st;
+
+	(void)s;
+	if ((err = client_wire(d))) {
+		set_detail(d, "wire the client: %s", take_err(err, why, sizeof(why)));
+		fprintf(d->tr, "    %s\n", d->detail);
+		return err;
+	}
+	fprintf(d->tr,
+		"%-22s the remote client, wired to the host by a veth pair (loader netlink):\n",
+		strrchr(d->ns_path[NS_CLIENT], '/') + 1);
+	fprintf(d->tr, "    host side %s %s/%d <-> client side %s %s/%d, both up\n", UPLINK,
+		UPLINK_IP, UPLINK_PFX, CLIENT_IF, CLIENT_IP, UPLINK_PFX);
+	if (kid_spawn(d, d->ns_fd[NS_CLIENT], txcsum_off, NULL, &k)) {
+		set_detail(d, "%s", take_err(-EIO, why, sizeof(why)));
+		return -EIO;
+	}
+	st = kid_wait(d, &k, budget(d, DEMO_KID_MS), true, out, sizeof(out));
+	print_indented(d->tr, out);
+	if (st == 0)
+		return 0;
+	first_line(why, sizeof(why), out);
+	set_detail(d, "client: %s", why[0] ? why : "checksum offload: no result in time");
+	return -EIO;
+}
+
+/* The cgroup v2 hierarchy: /sys/fs/cgroup/unified on hybrid hosts, else /sys/fs/cgroup. */
+static const char *cgroup2_root(void)
+{
+	static const char *const roots[] = {"/sys/fs/cgroup/unified", "/sys/fs/cgroup"};
+	struct statfs sf;
+
+	for (size_t i = 0; i < ARRAY_SIZE(roots); i++)
+		if (!statfs(roots[i], &sf) && sf.f_type == CGROUP2_SUPER_MAGIC)
+			return roots[i];
+	return NULL;
+}
+
+/* A cgroup of the demo's own: the socket-level hooks never go on the root. */
+static int step_cgroup(struct demo *d, const struct demo_step *s)
+{
+	const char *root = cgroup2_root();
+	int err;
+
+	(void)s;
+	if (!root) {
+		set_detail(d, "no cgroup v2 hierarchy at /sys/fs/cgroup/unified or /sys/fs/cgroup");
+		fprintf(d->tr, "    %s\n", d->detail);
+		return -ENOENT;
+	}
+	snprintf(d->cgroup, sizeof(d->cgroup), "%s/sldemo%d", root, (int)d->pid);
+	if (mkdir(d->cgroup, 0755) < 0) {
+		err = -errno;
+		set_detail(d, "create the cgroup %s: %s", d->cgroup, strerror(-err));
+		fprintf(d->tr, "    %s\n", d->detail);
+		return err;
+	}
+	d->cgroup_made = true;
+	fprintf(d->tr, "cgroup %s: created for the demo, empty\n", d->cgroup);
+	fprintf(d->tr,
+		"    its processes will reach published ports at the socket; the hooks go on\n"
+		"    this cgroup, not on the root one: no other process of the machine is "
+		"affected\n");
+	return 0;
+}
+
+/* Remove the demo's cgroup; its last process may take a moment to leave. 0 or -1 (why). */
+static int cgroup_remove(struct demo *d, char *why, size_t len)
+{
+	struct timespec tick = {.tv_nsec = 10 * 1000 * 1000};
+	int err;
+
+	for (int i = 0; d->cgroup_made && rmdir(d->cgroup) < 0; i++) {
+		err = errno;
+		if (err == ENOENT)
+			break;
+		if (err != EBUSY || i >= DEMO_RMDIR_TRIES) {
+			snprintf(why, len, "remove the cgroup %s: %s", d->cgroup, strerror(err));
+			return -1;
+		}
+		nanosleep(&tick, NULL);
+	}
+	d->cgroup_made = false;
+	return 0;
+}
+
 /* ---- what it took ---- */
 
 static int read_counters(struct demo *d, struct sl_counter *ctr)
@@ -1026,21 +1357,52 @@ static int step_counters_before(struct demo *d, const struct demo_step *s)
 	return read_counters(d, d->base);
 }
 
+static const char *const ctr_names[] = SL_CTR_NAMES;
+
+/* Every counter of s->ctrs rose since the traffic began. */
 static int step_counters(struct demo *d, const struct demo_step *s)
 {
 	struct sl_counter now[SL_CTR_MAX];
-	unsigned long long fwd, iso;
+	bool rose = true;
+	size_t used = 0;
 
-	(void)s;
 	if (read_counters(d, now)) {
 		fprintf(d->tr, "    %s\n", d->detail);
 		return 1;
 	}
-	fwd = now[SL_CTR_FWD_LOCAL].packets - d->base[SL_CTR_FWD_LOCAL].packets;
-	iso = now[SL_CTR_DROP_ISOLATED].packets - d->base[SL_CTR_DROP_ISOLATED].packets;
-	set_detail(d, "fwd_local +%llu packets, drop_isolated +%llu packets", fwd, iso);
+	for (const int *c = s->ctrs; *c >= 0 && used < sizeof(d->detail); c++) {
+		unsigned long long delta = now[*c].packets - d->base[*c].packets;
+
+		used += snprintf(d->detail + used, sizeof(d->detail) - used, "%s%s +%llu packets",
+				 used ? ", " : "", ctr_names[*c], delta);
+		rose = rose && delta > 0;
+	}
 	fprintf(d->tr, "during the traffic above: %s\n", d->detail);
-	return fwd > 0 && iso > 0 ? 0 : 1;
+	return rose ? 0 : 1;
+}
+
+/* `sluice stats`: the header, the counters that changed since the traffic began, conntrack. */
+static bool stats_line(const struct demo *d, const char *line)
+{
+	unsigned long long packets;
+	char name[32];
+
+	if (!strncmp(line, "COUNTER ", 8) || !strncmp(line, "conntrack ", 10) ||
+	    !strncmp(line, "flows ", 6))
+		return true;
+	if (sscanf(line, "%31s %llu", name, &packets) != 2)
+		return false;
+	for (int i = 0; i < SL_CTR_MAX; i++)
+		if (!strcmp(ctr_names[i], name))
+			return packets != d->base[i].packets;
+	return false;
+}
+
+/* `sluice status`: the XDP mode and the uplinks. */
+static bool status_line(const struct demo *d, const char *line)
+{
+	(void)d;
+	return !strncmp(line, "xdp ", 4) || !strncmp(line, "uplinks ", 8);
 }
 
 struct link_tally {
@@ -1160,6 +1522,8 @@ static int host_links(struct demo *d, struct link_tally *t)
 
 static int step_host(struct demo *d, const struct demo_step *s)
 {
+	/* A veth per container, and the uplink to the client. */
+	unsigned int want = (NS_CLIENT - NS_WEB) + d->uplink_made;
 	struct link_tally t;
 	char fw[256], why[256];
 	struct kid k;
@@ -1180,7 +1544,107 @@ static int step_host(struct demo *d, const struct demo_step *s)
 	set_detail(d, "%u veth, %u bridge devices, %s", t.veth, t.bridge, fw);
 	fprintf(d->tr, "host namespace: %s%s\n", d->detail,
 		st == 0 && !t.bridge ? ": no bridge, no iptables needed" : "");
-	return st == 0 && t.bridge == 0 && t.veth == 3 ? 0 : 1;
+	return st == 0 && t.bridge == 0 && t.veth == want ? 0 : 1;
+}
+
+/* TCP sockets of this namespace listening, from /proc/self/net/FILE; or -errno. */
+static int tcp_listeners(const char *file)
+{
+	char path[64], line[512];
+	unsigned int state;
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/net/%s", file);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " %*u: %*s %*s %x", &state) == 1 && state == 0x0a) /* TCP_LISTEN */
+			n++;
+	fclose(f);
+	return n;
+}
+
+/* Processes of this network namespace but the caller, printed; or -errno. */
+static int netns_procs(void)
+{
+	char path[64], comm[32];
+	struct stat me, st;
+	struct dirent *e;
+	int n = 0;
+	DIR *dir;
+
+	if (stat("/proc/self/ns/net", &me) < 0 || !(dir = opendir("/proc")))
+		return -errno;
+	while ((e = readdir(dir))) {
+		int pid = atoi(e->d_name);
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+		if (pid <= 0 || pid == getpid() || stat(path, &st) < 0 || st.st_ino != me.st_ino ||
+		    st.st_dev != me.st_dev)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		comm[0] = '\0';
+		if ((f = fopen(path, "re"))) {
+			if (!fgets(comm, sizeof(comm), f))
+				comm[0] = '\0';
+			fclose(f);
+		}
+		comm[strcspn(comm, "\n")] = '\0';
+		printf("%spid %d (%s)", n++ ? ", " : "process in the host namespace: ", pid, comm);
+	}
+	closedir(dir);
+	if (n)
+		printf("\n");
+	return n;
+}
+
+/*
+ * In a child in the host namespace: what docker-proxy would be, a process
+ * there listening on the published ports. Counts listening TCP sockets and
+ * the namespace's processes besides this one.
+ */
+static int proxy_probe(struct demo *d, const void *arg)
+{
+	int l4 = tcp_listeners("tcp"), l6 = tcp_listeners("tcp6"), procs = netns_procs();
+
+	(void)d;
+	(void)arg;
+	if (l4 < 0 || l6 < 0 || procs < 0) {
+		printf("cannot list the sockets or processes: %s\n", strerror(-(l4 < 0	 ? l4
+										: l6 < 0 ? l6
+											 : procs)));
+		return 1;
+	}
+	printf("%d listening TCP sockets, %d processes besides this check\n", l4 + l6, procs);
+	return l4 + l6 == 0 && procs == 0 ? 0 : 1;
+}
+
+static int step_noproxy(struct demo *d, const struct demo_step *s)
+{
+	char out[1024], why[256];
+	struct kid k;
+	int st;
+
+	(void)s;
+	if (kid_spawn(d, d->ns_fd[NS_HOST], proxy_probe, NULL, &k)) {
+		set_detail(d, "%s", take_err(-EIO, why, sizeof(why)));
+		return 1;
+	}
+	st = kid_wait(d, &k, budget(d, DEMO_KID_MS), true, out, sizeof(out));
+	last_line(why, sizeof(why), st < 0 ? "no result in time" : out);
+	set_detail(d, "%s", why);
+	if (st == 0) {
+		fprintf(d->tr,
+			"host namespace: %s: nothing accepts and relays connections as "
+			"docker-proxy does\n",
+			d->detail);
+		return 0;
+	}
+	print_indented(d->tr, out);
+	return 1;
 }
 
 /* ---- the scenario ---- */
@@ -1188,11 +1652,25 @@ static int step_host(struct demo *d, const struct demo_step *s)
 /* clang-format off */
 #define SECTION(t) {.kind = STEP_SECTION, .text = (t)}
 #define CLI(...)    {.kind = STEP_CLI, .args = (const char *const[]){__VA_ARGS__, NULL}}
+/* A CLI step that shows only the lines f() keeps. */
+#define CLI_EXCERPT(f, ...) \
+	{.kind = STEP_CLI, .keep = (f), .args = (const char *const[]){__VA_ARGS__, NULL}}
 #define RUN(t, f)   {.kind = STEP_RUN, .text = (t), .fn = (f)}
 #define PROBE(t, f, src, dst, reply) \
 	{.kind = STEP_RUN, .text = (t), .fn = (f), .from = (src), .to = (dst), \
 	 .expect_reply = (reply)}
+/* src connects to ip:port, a published port of web, which must see the source seen. */
+#define PUBLISHED(t, src, ip, dport, seen_ip, cg) \
+	{.kind = STEP_RUN, .text = (t), .fn = step_tcp, .from = (src), .to = NS_WEB, \
+	 .expect_reply = true, .dst = (ip), .port = (dport), .seen = (seen_ip), .in_cgroup = (cg)}
+#define COUNTERS(t, ...) \
+	{.kind = STEP_RUN, .text = (t), .fn = step_counters, .ctrs = (const int[]){__VA_ARGS__, -1}}
+#define STR(x)  #x
+#define XSTR(x) STR(x)
 /* clang-format on */
+
+#define PUB_SPEC   XSTR(DEMO_PUB_PORT) ":" XSTR(DEMO_WEB_PORT)
+#define LOCAL_SPEC LOCAL_IP ":" XSTR(DEMO_LOCAL_PORT) ":" XSTR(DEMO_WEB_PORT)
 
 static const struct demo_step demo_steps[] = {
 	SECTION("Namespaces: a host and three containers"),
@@ -1211,15 +1689,36 @@ static const struct demo_step demo_steps[] = {
 	PROBE("app -> web, TCP", step_tcp, NS_APP, NS_WEB, true),
 	PROBE("app -> web, ICMP echo", step_ping, NS_APP, NS_WEB, true),
 	PROBE("other -> web, TCP across networks", step_tcp, NS_OTHER, NS_WEB, false),
-	SECTION("What it took: counters, no bridge, no iptables"),
-	CLI("stats"),
-	RUN("counters rose", step_counters),
+	SECTION("Published ports: a remote client on the uplink, XDP in front"),
+	RUN(NULL, step_client),
+	CLI("up", "--uplink", UPLINK),
+	CLI_EXCERPT(status_line, "status"),
+	CLI("port", "publish", "web", PUB_SPEC),
+	CLI("port", "ls"),
+	PUBLISHED("client -> web via the uplink, TCP", NS_CLIENT, UPLINK_IP, DEMO_PUB_PORT, NULL,
+		  false),
+	SECTION("Published ports for local processes: at the socket, no proxy"),
+	RUN(NULL, step_cgroup),
+	CLI("up", "--cgroup", "@cgroup"),
+	CLI("port", "publish", "web", LOCAL_SPEC),
+	PUBLISHED("local -> web at the socket, TCP", NS_HOST, LOCAL_IP, DEMO_LOCAL_PORT, GW_IP,
+		  true),
+	SECTION("What it took: counters, no bridge, no iptables, no proxy"),
+	CLI_EXCERPT(stats_line, "stats"),
+	COUNTERS("forwarding counters rose", SL_CTR_FWD_LOCAL, SL_CTR_DROP_ISOLATED),
+	COUNTERS("published-port counters rose", SL_CTR_NAT_NEW, SL_CTR_NAT_FWD, SL_CTR_NAT_REPLY,
+		 SL_CTR_SOCK_XLATE),
 	RUN("host: no bridge, no iptables", step_host),
+	RUN("host: no proxy process", step_noproxy),
 	SECTION("Restore: 'down' keeps the state, 'up' rebuilds it"),
 	CLI("down"),
 	PROBE("app -> web, TCP, while down", step_tcp, NS_APP, NS_WEB, false),
 	CLI("up"),
 	PROBE("app -> web, TCP, after down and up", step_tcp, NS_APP, NS_WEB, true),
+	PUBLISHED("client -> web, after down and up", NS_CLIENT, UPLINK_IP, DEMO_PUB_PORT, NULL,
+		  false),
+	PUBLISHED("local -> web, after down and up", NS_HOST, LOCAL_IP, DEMO_LOCAL_PORT, GW_IP,
+		  true),
 };
 
 static const char *sig_name(int sig)
@@ -1237,7 +1736,7 @@ static int step_run(struct demo *d, const struct demo_step *s)
 		fprintf(d->tr, "\n== %u. %s\n", ++d->section, s->text);
 		return 0;
 	case STEP_CLI:
-		return run_cli(d, s->args, budget(d, DEMO_CLI_MS));
+		return run_cli(d, s->args, s->keep, budget(d, DEMO_CLI_MS));
 	case STEP_RUN:
 		break;
 	}
@@ -1286,10 +1785,13 @@ static void cleanup_verify(struct demo *d, char *left, size_t len)
 		snprintf(left, len, "%s", dir);
 	if (left[0]) {
 		set_detail(d, "left behind: %s", left);
-		fprintf(d->tr, "%s: remove it with 'sluice --instance %s down --purge'\n",
-			d->detail, d->instance);
+		fprintf(d->tr,
+			"%s: remove the instance with 'sluice --instance %s down --purge'%s%s\n",
+			d->detail, d->instance, d->cgroup_made ? ", the cgroup with rmdir " : "",
+			d->cgroup_made ? d->cgroup : "");
 	} else {
-		set_detail(d, "no veths, pins, state or namespaces of %s left", d->instance);
+		set_detail(d, "no veths, pins, state, namespaces or cgroup of %s left",
+			   d->instance);
 	}
 	check_add(d, "cleanup", !left[0], d->detail);
 }
@@ -1312,18 +1814,75 @@ static void print_keep(struct demo *d)
 	fprintf(d->tr, "    nsenter --net=%s %s --instance %s down --purge\n", host, self,
 		d->instance);
 	for (int i = NS_MAX - 1; i >= 0; i--)
-		fprintf(d->tr, "    ip netns del %s\n", strrchr(d->ns_path[i], '/') + 1);
+		if (d->ns_made[i])
+			fprintf(d->tr, "    ip netns del %s\n", strrchr(d->ns_path[i], '/') + 1);
+	if (d->cgroup_made)
+		fprintf(d->tr, "    rmdir %s\n", d->cgroup);
 	for (int i = 0; i < NS_MAX; i++)
 		if (d->ns_fd[i] >= 0)
 			close(d->ns_fd[i]);
 }
 
-/* Purge the instance, check its veths went, remove the namespaces. */
-static void demo_cleanup(struct demo *d)
+/* The names of the namespaces the demo made, last first. */
+static void ns_made_list(const struct demo *d, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int i = NS_MAX - 1; i >= 0 && used < len; i--)
+		if (d->ns_made[i])
+			used += snprintf(buf + used, len - used, " %s",
+					 strrchr(d->ns_path[i], '/') + 1);
+}
+
+/* Delete the uplink (its peer, the client's eth0, goes with it). */
+static void uplink_remove(struct demo *d)
+{
+	struct sl_link_info li;
+	struct sl_nl *nl;
+
+	if (!d->uplink_made || sl_nl_open_netns(d->ns_fd[NS_HOST], &nl))
+		return;
+	if (!sl_nl_link_get(nl, UPLINK, &li) && !sl_nl_link_del(nl, li.ifindex))
+		d->uplink_made = false;
+	sl_nl_close(nl);
+	sl_err_clear();
+}
+
+/* Purge the instance, check its veths went; left: what is left, or "". */
+static void instance_remove(struct demo *d, char *left, size_t len)
 {
 	static const char *const purge[] = {"down", "--purge", NULL};
-	char left[SL_DIR_MAX + 64] = "", why_ns[SL_DIR_MAX] = "";
 	struct link_tally t;
+
+	if (d->touched)
+		run_cli(d, purge, NULL, DEMO_CLEANUP_MS);
+	uplink_remove(d);
+	if (host_links(d, &t))
+		snprintf(left, len, "%s", d->detail);
+	else if (t.veth)
+		snprintf(left, len, "%u veth(s) in %s", t.veth,
+			 strrchr(d->ns_path[NS_HOST], '/') + 1);
+}
+
+/* Remove the demo's cgroup; left: what is left, or "" (a failure is added). */
+static void cgroup_cleanup(struct demo *d, char *left, size_t len)
+{
+	char why[SL_DIR_MAX + 64];
+
+	if (!cgroup_remove(d, why, sizeof(why))) {
+		fprintf(d->tr, "removed the cgroup %s\n", d->cgroup);
+		return;
+	}
+	fprintf(d->tr, "%s\n", why);
+	if (!left[0])
+		snprintf(left, len, "%s", why);
+}
+
+/* Purge the instance, check its veths went, remove the namespaces and the cgroup. */
+static void demo_cleanup(struct demo *d)
+{
+	char left[SL_DIR_MAX + 64] = "", why[SL_DIR_MAX + 64] = "", names[256];
 
 	kids_kill_all(d);
 	if (d->keep) {
@@ -1331,24 +1890,18 @@ static void demo_cleanup(struct demo *d)
 		return;
 	}
 	fprintf(d->tr, "\n== %u. Cleanup\n", ++d->section);
-	if (d->touched && d->ns_fd[NS_HOST] >= 0) {
-		run_cli(d, purge, DEMO_CLEANUP_MS);
-		if (host_links(d, &t))
-			snprintf(left, sizeof(left), "%s", d->detail);
-		else if (t.veth)
-			snprintf(left, sizeof(left), "%u veth(s) in %s", t.veth,
-				 strrchr(d->ns_path[NS_HOST], '/') + 1);
-	}
-	if (netns_remove_all(d, why_ns, sizeof(why_ns))) {
-		fprintf(d->tr, "%s\n", why_ns);
+	if (d->ns_fd[NS_HOST] >= 0)
+		instance_remove(d, left, sizeof(left));
+	ns_made_list(d, names, sizeof(names));
+	if (netns_remove_all(d, why, sizeof(why))) {
+		fprintf(d->tr, "%s\n", why);
 		if (!left[0])
-			snprintf(left, sizeof(left), "%s", why_ns);
-	} else {
-		fprintf(d->tr, "removed the namespaces");
-		for (int i = NS_MAX - 1; i >= 0; i--)
-			fprintf(d->tr, " %s", strrchr(d->ns_path[i], '/') + 1);
-		fprintf(d->tr, "\n");
+			snprintf(left, sizeof(left), "%s", why);
+	} else if (names[0]) {
+		fprintf(d->tr, "removed the namespaces%s\n", names);
 	}
+	if (d->cgroup_made)
+		cgroup_cleanup(d, left, sizeof(left));
 	cleanup_verify(d, left, sizeof(left));
 }
 
@@ -1403,9 +1956,25 @@ static bool backstop_purge(struct demo *d)
 	return false;
 }
 
+/* rmdir, waiting up to DEMO_RMDIR_TRIES ticks for killed processes to leave. Signal-safe. */
+static bool backstop_rmdir(const char *path)
+{
+	struct timespec tick = {.tv_nsec = 10 * 1000 * 1000};
+
+	for (int i = 0; rmdir(path) < 0; i++) {
+		if (errno == ENOENT)
+			return true;
+		if (errno != EBUSY || i >= DEMO_RMDIR_TRIES)
+			return false;
+		nanosleep(&tick, NULL);
+	}
+	return true;
+}
+
 /*
- * Kill the children, purge the instance, remove the namespaces, say what
- * happened and what is left: for the backstop and for a crash of the demo.
+ * Kill the children, purge the instance, remove the namespaces and the
+ * cgroup, say what happened and what is left: for the backstop and for a
+ * crash of the demo.
  */
 static void emergency_cleanup(const char *what)
 {
@@ -1429,6 +1998,11 @@ static void emergency_cleanup(const char *what)
 	backstop_say("\nsluice: demo ");
 	backstop_say(what);
 	backstop_say(": killed its processes and removed its namespaces");
+	if (d->cgroup_made && !backstop_rmdir(d->cgroup)) {
+		backstop_say("; remove its cgroup with 'rmdir ");
+		backstop_say(d->cgroup);
+		backstop_say("'");
+	}
 	if (d->touched && !purged) {
 		backstop_say("; remove the rest with 'sluice --instance ");
 		backstop_say(d->instance);
@@ -1499,7 +2073,9 @@ static void usage_demo(void)
 		"Usage: sluice demo [--keep]\n"
 		"Show what sluice does on a throwaway topology: network namespaces for a host\n"
 		"and the containers web, app (network front) and other (network back), real\n"
-		"traffic between them, the counters, then 'down' and 'up' restoring it all.\n"
+		"traffic between them; web's port published to a remote client (a namespace\n"
+		"on the uplink up0, XDP) and to local processes (a cgroup of the demo's own,\n"
+		"socket hooks); the counters, then 'down' and 'up' restoring it all.\n"
 		"Each control step runs the sluice CLI itself (instance demoPID, inside the\n"
 		"demo's host namespace) and is printed with its output. Everything is removed\n"
 		"at the end, also on failure or Ctrl-C; the run takes less than 30 s. Needs root.\n"
@@ -1556,9 +2132,10 @@ static int demo_init(struct demo *d, bool keep)
 static void print_intro(struct demo *d)
 {
 	fprintf(d->tr,
-		"sluice demo: containers made of network namespaces, wired by sluice's tc\n"
-		"programs instead of a bridge, iptables and docker-proxy. Each '$ sluice ...'\n"
-		"line runs this binary as 'sluice --instance %s ...' inside %s;\n"
+		"sluice demo: containers made of network namespaces, wired by sluice's tc and\n"
+		"XDP programs and cgroup socket hooks instead of a bridge, iptables and\n"
+		"docker-proxy. Each '$ sluice ...' line runs this binary as\n"
+		"'sluice --instance %s ...' inside %s;\n"
 		"every line about traffic comes from traffic sent just now.\n",
 		d->instance, strrchr(d->ns_path[NS_HOST], '/') + 1);
 }
