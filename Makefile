@@ -62,7 +62,7 @@ all: check-deps $(BINS)
 
 # The packages a fresh Debian 12 machine needs to build and test sluice.
 DEPS_BUILD := make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libmnl-dev pkg-config
-DEPS_TEST  := iproute2 iputils-ping netcat-openbsd procps util-linux jq nftables iptables
+DEPS_TEST  := iproute2 iputils-ping netcat-openbsd procps util-linux jq nftables iptables bind9-dnsutils ethtool
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
@@ -164,3 +164,103 @@ clean:
 FORCE:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- bench ----
+# Benchmarks (bench/README.md): `make bench` quick (a few minutes), `make bench
+# FULL=1` (more and longer rounds), `make bench SMOKE=1` (seconds: every path
+# built, measured once for 1 s and checked; "bench-smoke: N passed, N failed").
+# Needs root; installs its tools with `make bench-deps` (apt-get).
+BENCH_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE
+BENCH_MODE := $(if $(filter 1 yes,$(SMOKE)),--smoke,$(if $(filter 1 yes,$(FULL)),--full,--quick))
+
+.PHONY: bench bench-deps
+
+bench: all bench-deps $(BUILD)/bench/connrate
+	bench/run.sh $(BENCH_MODE) --build $(BUILD)
+
+bench-deps:
+	$(Q)bench/deps.sh
+
+$(BUILD)/bench/connrate: bench/connrate.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(BENCH_CFLAGS) $< -o $@ -lpthread
+
+# ---- dnsd ----
+# sluice-dnsd (dnsd/): container name resolution per network. Its pure parts
+# (wire.c, zone.c) are linked into the golden tests and the fuzzer as well.
+DNSD_SRCS := $(wildcard dnsd/*.c)
+DNSD_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(DNSD_SRCS))
+DNSD_PURE := $(BUILD)/dnsd/wire.o $(BUILD)/dnsd/zone.o
+DNSDT_SRCS := $(wildcard tests/dnsd/test_*.c)
+DNSDT_BINS := $(patsubst tests/dnsd/%.c,$(BUILD)/tests/dnsd/%,$(DNSDT_SRCS))
+# A tiny upstream resolver the integration test runs in its own namespace.
+DNS_STUB  := $(BUILD)/tests/dnsd/dns_stub
+
+.PHONY: test-dnsd install-dnsd fuzz
+
+all: $(BUILD)/sluice-dnsd
+test: $(DNSDT_BINS) $(DNS_STUB)
+test-integration: $(DNS_STUB)
+
+$(BUILD)/sluice-dnsd: $(DNSD_OBJS) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/dnsd/%: tests/dnsd/%.c $(DNSD_PURE) $(LIB)
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Idnsd -Itests -DDNS_GOLDEN_DIR='"$(CURDIR)/tests/dnsd/golden"' \
+		$(CFLAGS) $< $(DNSD_PURE) $(LIB) $(LDLIBS) -o $@
+
+test-dnsd: $(DNSDT_BINS)
+	$(Q)tests/run.sh $(BUILD) dnsd
+
+install: install-dnsd
+install-dnsd: $(BUILD)/sluice-dnsd
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(BUILD)/sluice-dnsd $(DESTDIR)$(BINDIR)/sluice-dnsd
+	install -m 0644 dnsd/sluice-dnsd.8 $(DESTDIR)$(MANDIR)/man8/sluice-dnsd.8
+
+# Every libFuzzer target under ASan and UBSan, FUZZ_TIME seconds each. New
+# inputs go to build/fuzz/NAME.work; the committed corpus is only read.
+FUZZ_TIME  ?= 60
+FUZZ_CC    ?= clang
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-D_GNU_SOURCE -Iloader -Ibpf -Idnsd -I$(BUILD)
+FUZZERS    := fuzz_dns fuzz_state fuzz_portspec
+FUZZ_SRCS_fuzz_dns      := dnsd/wire.c dnsd/zone.c loader/state.c loader/addr.c loader/log.c
+FUZZ_LIBS_fuzz_dns      := -lbpf
+FUZZ_SRCS_fuzz_state    := loader/state.c loader/addr.c loader/log.c
+FUZZ_LIBS_fuzz_state    := -lbpf
+FUZZ_SRCS_fuzz_portspec := loader/portspec.c loader/addr.c
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(wildcard dnsd/*.[ch] loader/*.[ch])
+	@mkdir -p $(@D)
+	$(call msg,FUZZCC,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) $< $(FUZZ_SRCS_$*) $(FUZZ_LIBS_$*) -o $@
+
+fuzz: $(patsubst %,$(BUILD)/fuzz/%,$(FUZZERS))
+	$(Q)set -e; for f in $(FUZZERS); do \
+		c=tests/fuzz/corpus/$${f#fuzz_}; w=$(BUILD)/fuzz/$$f.work; \
+		d=tests/fuzz/$${f#fuzz_}.dict; mkdir -p $$w; \
+		echo "  FUZZ     $$f for $(FUZZ_TIME) s ($$c)"; \
+		$(BUILD)/fuzz/$$f -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 \
+			-print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/$$f- \
+			$$( [ -f $$d ] && echo -dict=$$d ) $$w $$c 2>$(BUILD)/fuzz/$$f.log || \
+			{ tail -n 40 $(BUILD)/fuzz/$$f.log; echo "$$f: crash, see $(BUILD)/fuzz/$$f.log"; exit 1; }; \
+		grep -E '^stat::number_of_executed_units|^Done' $(BUILD)/fuzz/$$f.log | tail -n 2; \
+	done
+
+# ---- test tools ----
+# Small helpers the integration suites run (tests/tools/): sockprobe connects,
+# serves and binds, and prints what getpeername()/recvfrom() report.
+TOOLS_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE
+
+test: $(BUILD)/tests/tools/sockprobe
+test-integration: $(BUILD)/tests/tools/sockprobe
+
+$(BUILD)/tests/tools/sockprobe: tests/tools/sockprobe.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(TOOLS_CFLAGS) $< -o $@

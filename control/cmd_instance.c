@@ -169,7 +169,7 @@ static int up_cgroup(struct ctl *c, struct sl_state *st, const char *want)
 	if (st->cgroup[0] && strcmp(st->cgroup, cg) && (err = sl_dp_detach_sock(&c->inst)))
 		return err;
 	err = sl_dp_attach_sock(&c->inst, cg);
-	if (!err)
+	if (!err && cg != st->cgroup)
 		snprintf(st->cgroup, sizeof(st->cgroup), "%s", cg);
 	return err;
 }

@@ -538,9 +538,29 @@ static int pick_address(const struct sl_state *st, const struct sl_network *net,
 	return 0;
 }
 
-/* The container-side name: --ifname, or the lowest ethN this container does not use. */
+/* true when the container's netns already has a link called name. */
+static bool netns_has_link(int nsfd, const char *name)
+{
+	struct sl_link_info li;
+	struct sl_nl *cnl;
+	bool has;
+
+	if (sl_nl_open_netns(nsfd, &cnl)) {
+		sl_err_clear();
+		return false; /* the veth creation reports a clash itself */
+	}
+	has = sl_nl_link_get(cnl, name, &li) == 0;
+	sl_err_clear();
+	sl_nl_close(cnl);
+	return has;
+}
+
+/*
+ * The container-side name: --ifname, or the lowest ethN neither this
+ * container's endpoints nor its netns use.
+ */
 static int pick_ifname(const struct sl_state *st, const char *container, const char *want,
-		       char out[SL_IFNAME_MAX])
+		       int nsfd, char out[SL_IFNAME_MAX])
 {
 	if (want) {
 		size_t len = strlen(want);
@@ -568,7 +588,7 @@ static int pick_ifname(const struct sl_state *st, const char *container, const c
 		for (unsigned int i = 0; i < st->n_endpoints && !taken; i++)
 			taken = !strcmp(st->endpoints[i].container, container) &&
 				!strcmp(st->endpoints[i].ifname, out);
-		if (!taken)
+		if (!taken && !netns_has_link(nsfd, out))
 			return 0;
 	}
 	return sl_errf(-ENOSPC, "container '%s' has too many interfaces", container);
@@ -668,7 +688,7 @@ static int network_connect(struct ctl *c, int argc, char **argv)
 		}
 	}
 	if ((err = pick_address(&st, net, a.ip, &ep.addr)) ||
-	    (err = pick_ifname(&st, ep.container, a.ifname, ep.ifname)))
+	    (err = pick_ifname(&st, ep.container, a.ifname, nsfd, ep.ifname)))
 		goto out;
 	ep_host_ifname(&c->inst, ep.network, ep.container, ep.host_ifname);
 	if (sl_nl_link_get(host, ep.host_ifname, &li) == 0) {

@@ -25,6 +25,9 @@ static void sl_vlog(enum sl_log_level level, const char *fmt, va_list ap)
 {
 	if (level > log_level)
 		return;
+	/* Warnings and notices go to users: say who speaks, as errors do. */
+	if (level == SL_LOG_WARN)
+		fputs("sluice: ", stderr);
 	vfprintf(stderr, fmt, ap);
 }
 

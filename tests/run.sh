@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# tests/run.sh BUILD [unit|bpf|integration]... - run the test suites, each
+# tests/run.sh BUILD [unit|bpf|dnsd|integration]... - run the test suites, each
 # under a time bound, and print one closing "N passed, N failed" line.
 #
 # A suite is a binary (build/tests/<kind>/test_*) or a script
@@ -8,10 +8,10 @@
 # is added up; a suite that dies without one counts as one failure.
 # Exit 77 from a suite means "skipped: feature missing" and is reported.
 set -u
-build=${1:?usage: tests/run.sh BUILD [unit|bpf|integration]...}
+build=${1:?usage: tests/run.sh BUILD [unit|bpf|dnsd|integration]...}
 shift
 kinds=("$@")
-[ ${#kinds[@]} -eq 0 ] && kinds=(unit bpf integration)
+[ ${#kinds[@]} -eq 0 ] && kinds=(unit bpf dnsd integration)
 here=$(cd "$(dirname "$0")" && pwd)
 
 passed=0 failed=0 skipped=0
@@ -51,7 +51,7 @@ run_suite() {
 
 for kind in "${kinds[@]}"; do
 	case $kind in
-	unit | bpf)
+	unit | bpf | dnsd)
 		for t in "$build"/tests/"$kind"/test_*; do
 			[ -x "$t" ] || continue
 			run_suite "$kind/$(basename "$t")" 120 "$t"
@@ -65,7 +65,7 @@ for kind in "${kinds[@]}"; do
 		done
 		;;
 	*)
-		echo "unknown test kind: $kind (expected unit, bpf or integration)" >&2
+		echo "unknown test kind: $kind (expected unit, bpf, dnsd or integration)" >&2
 		exit 2
 		;;
 	esac

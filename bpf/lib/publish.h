@@ -57,6 +57,7 @@ static __always_inline void sl_ct_create(const struct sl_pkt *pkt, const struct 
  *     or no mapping for daddr:dport/proto        -> SL_CTR_UPLINK_PASS
  *   first fragment of a tracked or mapped flow   -> SL_CTR_DROP_FRAGMENT
  *   tracked flow                                 -> SL_CTR_NAT_FWD, *t filled
+ *   a container's hairpin flow seen on an uplink -> SL_CTR_UPLINK_PASS (forged)
  *   mapping, source not in its --allow list      -> SL_CTR_DROP_NOT_ALLOWED
  *   mapping, TCP segment that is not a bare SYN  -> SL_CTR_PASS_NO_FLOW
  *   0.0.0.0 mapping, daddr not a host address    -> SL_CTR_UPLINK_PASS
@@ -93,6 +94,12 @@ static __always_inline enum sl_ctr sl_dnat_decide(const struct sl_pkt *pkt,
 	key.proto = f->proto;
 	key.dir = SL_CT_DIR_ORIG;
 	ct = sl_ct_lookup(&key, pkt, now);
+	/*
+	 * A hairpin flow belongs to the container that opened it: a packet
+	 * from outside with its 4-tuple has a forged source.
+	 */
+	if (ct && !src && (ct->flags & SL_CT_F_PEER))
+		return SL_CTR_UPLINK_PASS;
 	/* A new SYN on a closed 4-tuple starts a new flow (port reuse). */
 	if (ct && f->proto == IPPROTO_TCP && ct->state >= SL_CT_STATE_CLOSING &&
 	    (f->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN) {

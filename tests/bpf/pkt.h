@@ -11,9 +11,10 @@
  *
  * pkt_finish() fills in every length and checksum (IPv4 header, TCP, UDP,
  * ICMP and UDP over IPv6), so a frame is valid unless a test breaks it on
- * purpose afterwards; pkt_ipv4_csum() then refreshes the IPv4 header checksum
- * so the intended fault is the only one. Payloads are a counting byte pattern,
- * so a comparison of whole frames notices any byte that moved.
+ * purpose afterwards (pkt_l4_csum_corrupt, pkt_trim); pkt_ipv4_csum() then
+ * refreshes the IPv4 header checksum so the intended fault is the only one.
+ * Payloads are a counting byte pattern, so a comparison of whole frames
+ * notices any byte that moved.
  *
  * pkt_frame_ip4_sum() and pkt_frame_l4_sum() verify the checksums of a frame
  * that came out of a program, as its receiver would.
@@ -354,6 +355,26 @@ static inline void pkt_l4_csum_corrupt(struct pkt *p, uint16_t delta)
 	uint32_t v = (uint32_t)ntohs(*field) + delta;
 
 	*field = htons((uint16_t)((v & 0xffff) + (v >> 16)));
+}
+
+/*
+ * Fault injection after pkt_finish(): cut the frame to its first len bytes,
+ * as a truncated capture would be. The headers that remain keep the lengths
+ * and checksums of the whole frame; a layer that no longer starts within the
+ * frame is forgotten (its offset becomes PKT_NONE).
+ */
+static inline void pkt_trim(struct pkt *p, size_t len)
+{
+	if (len > p->len) {
+		fprintf(stderr, "pkt: cannot trim a %zu-byte frame to %zu bytes\n", p->len, len);
+		abort();
+	}
+	memset(p->data + len, 0, p->len - len);
+	p->len = len;
+	if (p->l4 != PKT_NONE && p->l4 >= len)
+		p->l4 = PKT_NONE;
+	if (p->l3 != PKT_NONE && p->l3 >= len)
+		p->l3 = PKT_NONE;
 }
 
 /*

@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
  * test_nat.c - BPF_PROG_TEST_RUN table for published ports: DNAT of what
- * arrives on the uplink (sl_up_ingress, bpf/sl_uplink.bpf.c) and reverse NAT
- * of the containers' replies (sl_ep_ingress, bpf/sl_endpoint.bpf.c), i.e. the
- * decisions of bpf/lib/publish.h, the rewrites of bpf/lib/nat_tc.h and the
- * conntrack of bpf/lib/ct.h.
+ * arrives on the uplink, through both uplink programs - tc (sl_up_ingress,
+ * bpf/sl_uplink.bpf.c) and XDP (sl_xdp_uplink, bpf/sl_xdp.bpf.c) - reverse
+ * NAT of the containers' replies and hairpin (sl_ep_ingress,
+ * bpf/sl_endpoint.bpf.c), i.e. the decisions of bpf/lib/publish.h, the
+ * rewrites of bpf/lib/nat_tc.h, nat_fwd_tc.h and nat_xdp.h and the conntrack
+ * of bpf/lib/ct.h.
  *
  * A case is a map setup (the fixture below, changed by SETUP_* flags) and a
  * list of steps. Each step sends one frame through one of the programs and
  * states what must come out:
- *  - the tc verdict;
+ *  - the tc verdict (for XDP its equivalent: TC_ACT_REDIRECT = XDP_REDIRECT,
+ *    TC_ACT_OK = XDP_PASS, TC_ACT_SHOT = XDP_DROP);
  *  - the one counter that rose, by one packet and the frame's length in bytes
  *    (a second one, ct_expired or ct_reused, may rise alongside when the step
  *    says so); every other counter unchanged;
@@ -24,17 +27,49 @@
  *    verdict no new conntrack entry and no sl_svc_stats change.
  * Cases are independent: every map is reset to the fixture before each.
  *
- * Both programs share one set of maps (the conntrack especially): the
- * endpoint skeleton creates them and the uplink skeleton reuses their fds.
- * Only the named maps are shared; .rodata and .bss stay per object, which is
- * what lets a second pair of skeletons, loaded with sl_ct_tcp_new_s = 1, show
- * expiry while every other case runs with the default timeouts. No map is
- * pinned.
+ * tc and XDP are one table: a result that differs between them is a
+ * failure. A case with an uplink step (P_UP, P_UP_SHORT) runs twice, each
+ * time from a freshly loaded fixture: first with every uplink step through
+ * tc, then with every uplink step through XDP; endpoint steps go through
+ * sl_ep_ingress both times. Running the whole case again is simpler than
+ * replaying a case's earlier steps before each XDP step, and equally exact:
+ * every step of both runs is checked against the same table, so step k of
+ * the XDP run starts from the map state step k of the tc run started from
+ * (only last_seen times differ). It also covers a flow that changes hooks,
+ * as in production (XDP DNATs, tc reverse-NATs the reply, and a flow may
+ * move between XDP and tc): the XDP run's replies find the conntrack
+ * entries XDP wrote. On top of the table, the XDP run is compared with the
+ * tc run directly, step by step: verdict, whole output frame, redirect
+ * target, the rise of every counter and of sl_svc_stats, and the whole
+ * conntrack (last_seen aside). Identical frames also prove the incremental
+ * checksum code of nat_xdp.h equal to the kernel's skb helpers (IPv4 header,
+ * TCP, UDP, UDP checksum 0, IP options, TTL, a bad checksum carried over).
+ * The one allowed difference is the redirect kind: tc DNAT uses
+ * bpf_redirect_peer, XDP has only bpf_redirect; each run asserts its own.
+ *
+ * Frame lengths: test_run refuses frames shorter than the Ethernet header
+ * (14 bytes) for both hooks (bpf_test_init), and for tc also an IPv4
+ * EtherType with fewer than 20 bytes after the Ethernet header. The XDP
+ * run therefore adds the steps tc cannot run (SF_XDP_ONLY: an Ethernet
+ * header with nothing after it, a cut IPv4 header); a truncated Ethernet
+ * header is tried on both (SF_MAY_REFUSE) and noted as not run when the
+ * kernel refuses it, as 6.18 does.
+ *
+ * All programs share one set of maps (the conntrack especially): the
+ * endpoint skeleton creates them, the uplink and XDP skeletons reuse their
+ * fds. Only the named maps are shared; .rodata and .bss stay per object,
+ * which is what lets a second set of skeletons, loaded with
+ * sl_ct_tcp_new_s = 1, show expiry while every other case runs with the
+ * default timeouts. No map is pinned.
  *
  * Everything runs in a private network namespace. test_run accepts only
- * ifindex 1 (loopback) or a real device for the skb, so the "uplink" and the
- * sending container's veth are both ifindex 1: sl_ifaces[1] describes the
- * container for replies; the uplink program does not read sl_ifaces.
+ * ifindex 1 (loopback) or a real device for the skb, and XDP's
+ * ingress_ifindex must name a device too, so the "uplink" and the sending
+ * container's veth are all ifindex 1: sl_ifaces[1] describes the sending
+ * container for P_EP steps (the uplink programs do not read sl_ifaces).
+ * Hairpin flows need two containers on one interface: sl_ifaces[1] starts
+ * as web (10.77.0.2), or as the second container (SETUP_IF_CT2), and a
+ * step's .iface rewrites it before the step runs, as the sender changes.
  * A 0.0.0.0 mapping serves the host's own addresses only: the fixture puts
  * 10.200.0.1 into sl_hostaddrs, as the CLI does with the host's addresses.
  * (An earlier version asked bpf_fib_lookup, which also calls unroutable and
@@ -71,6 +106,7 @@
 #include "sluice_abi.h"
 #include "test/sl_endpoint.skel.h"
 #include "test/sl_uplink.skel.h"
+#include "test/sl_xdp.skel.h"
 #include "test.h"
 
 /* ---- fixture -------------------------------------------------------------- */
@@ -87,13 +123,18 @@
 #define CT_GW_IP       "10.77.0.1"  /* its network's gateway */
 #define CT_MISSING_IP  "10.77.0.99" /* backend of mapping 5: not connected */
 #define CT_IFINDEX     42	    /* the container's host-side veth */
+#define CT2_IP	       "10.77.0.3"  /* a second container on web's network: hairpin client */
+#define CT2_IFINDEX    43	    /* its host-side veth */
 #define CT_NET	       1
-#define UPLINK_IFINDEX 1 /* test_run's skb device, lo */
+#define UPLINK_IFINDEX 1 /* test_run's skb device and XDP ingress_ifindex, lo */
+#define VETH_IFINDEX   1 /* the sending container's veth in P_EP steps: lo as well */
 
 static const __u8 mac_client[ETH_ALEN] = {0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0x02};
 static const __u8 mac_uplink[ETH_ALEN] = {0xbb, 0xbb, 0xbb, 0xbb, 0xbb, 0x01};
 static const __u8 mac_ct[ETH_ALEN] = {0x02, 0x42, 0x0a, 0x4d, 0x00, 0x02};
 static const __u8 mac_ct_gw[ETH_ALEN] = {0x02, 0x5c, 0x0a, 0x4d, 0x00, 0x02};
+static const __u8 mac_ct2[ETH_ALEN] = {0x02, 0x42, 0x0a, 0x4d, 0x00, 0x03};
+static const __u8 mac_ct2_gw[ETH_ALEN] = {0x02, 0x5c, 0x0a, 0x4d, 0x00, 0x03};
 
 /* sl_svc: the published ports. */
 static const struct {
@@ -125,6 +166,14 @@ static const struct {
 
 /* Changes to the fixture, per case. */
 #define SETUP_FWD_ON (1U << 0) /* net.ipv4.conf.lo.forwarding = 1 */
+#define SETUP_IF_CT2 (1U << 1) /* sl_ifaces[1] describes CT2_IP, not CT_IP, at the start */
+
+/* What sl_ifaces[1] describes: the container sending through P_EP. */
+enum iface_sel {
+	IF_KEEP = 0, /* unchanged: the fixture's, or the last step's */
+	IF_CT,	     /* web, CT_IP */
+	IF_CT2,	     /* the second container, CT2_IP */
+};
 
 /* ---- the table ------------------------------------------------------------ */
 
@@ -148,6 +197,7 @@ struct frame {
 	__u8 opt_len;	  /* IPv4 options (Router Alert): ihl = 5 + opt_len / 4 */
 	bool udp_no_csum; /* UDP checksum field 0: "no checksum" */
 	__u16 csum_err;	  /* added to the TCP/UDP checksum field: a corrupt segment */
+	__u16 trim;	  /* 0: the whole frame; else cut to this many bytes (pkt_trim) */
 };
 
 enum prog {
@@ -158,11 +208,35 @@ enum prog {
 	P_EP_SHORT, /* sl_ep_ingress loaded with sl_ct_tcp_new_s = 1 */
 };
 
+/* The XDP run of an uplink step expects bpf_redirect for either: XDP has no redirect_peer. */
 enum redir {
 	RD_NONE = 0, /* no redirect helper called */
 	RD_PEER,     /* bpf_redirect_peer (into the container's netns) */
 	RD_EGRESS,   /* bpf_redirect, egress (out of the uplink) */
 };
+
+/*
+ * The conntrack entries of a flow that the frames of a step cannot tell:
+ * hairpin flows. Without one, a step's flow is an uplink one: derived from
+ * its input and expected output frames, no flags, replies out of the uplink.
+ */
+struct ct_want {
+	const char *client;   /* ORIG key source, and the REPLY's final destination */
+	__u16 client_port;    /* ORIG key source port, REPLY key destination port */
+	const char *host;     /* ORIG key destination, REPLY nat_addr */
+	__u16 host_port;      /* ORIG key destination port, REPLY nat_port */
+	const char *ct;	      /* ORIG nat_addr, REPLY key source */
+	__u16 ct_port;	      /* ORIG nat_port, REPLY key source port */
+	const char *snat;     /* SL_CT_F_SELF: snat_addr and REPLY key destination; or NULL */
+	__u8 flags;	      /* SL_CT_F_* of both entries */
+	__u32 reply_ifindex;  /* REPLY ifindex */
+	const __u8 *peer_mac; /* REPLY peer_mac */
+	const __u8 *host_mac; /* REPLY host_mac */
+};
+
+/* Step flags. */
+#define SF_XDP_ONLY   (1U << 0) /* an uplink step tc's test_run refuses: XDP run only */
+#define SF_MAY_REFUSE (1U << 1) /* test_run may refuse the frame (EINVAL): noted, not run */
 
 #define ST(s)	    ((s) + 1) /* expected SL_CT_STATE_* of both entries; 0: not checked */
 #define CT_COUNT(n) ((n) + 1) /* expected number of sl_ct entries; 0: not checked */
@@ -170,17 +244,20 @@ enum redir {
 
 struct step {
 	enum prog prog;
+	unsigned int flags;    /* SF_* */
+	enum iface_sel iface;  /* rewrite sl_ifaces[1] before sending, or IF_KEEP */
 	unsigned int sleep_ms; /* wait this long before sending */
 	struct frame in;
-	int retval;	     /* TC_ACT_* */
-	int ctr;	     /* enum sl_ctr that counts this frame */
-	int also;	     /* ALSO(enum sl_ctr) that rose by the same, or 0 */
-	enum redir redirect; /* RD_* */
-	__u32 ifindex;	     /* redirect target */
-	struct frame out;    /* the expected frame when redirected */
-	__u32 svc_id;	     /* NAT verdicts: the mapping of the flow */
-	int state;	     /* NAT verdicts: ST(SL_CT_STATE_*) afterwards, or 0 */
-	int ct_count;	     /* CT_COUNT(n) afterwards, or 0 */
+	int retval;		    /* TC_ACT_* (the XDP run expects its XDP_* equivalent) */
+	int ctr;		    /* enum sl_ctr that counts this frame */
+	int also;		    /* ALSO(enum sl_ctr) that rose by the same, or 0 */
+	enum redir redirect;	    /* RD_* */
+	__u32 ifindex;		    /* redirect target */
+	struct frame out;	    /* the expected frame when redirected */
+	__u32 svc_id;		    /* NAT verdicts: the mapping of the flow */
+	int state;		    /* NAT verdicts: ST(SL_CT_STATE_*) afterwards, or 0 */
+	int ct_count;		    /* CT_COUNT(n) afterwards, or 0 */
+	const struct ct_want *flow; /* NAT verdicts of hairpin flows: the entries; or NULL */
 };
 
 #define MAX_STEPS 6
@@ -204,6 +281,12 @@ struct nat_case {
 #define ETH_FROM_CT	.eth_dst = mac_ct_gw, .eth_src = mac_ct	     /* a reply, leaving it */
 #define ETH_TO_CLIENT	.eth_dst = mac_client, .eth_src = mac_uplink /* reverse NATed out */
 
+/* Any IPv4 frame: Ethernet destination and source, then src:sp -> dst:dp. */
+#define FRAME(k, mac_dst, mac_src, src, sp, dst, dp, fl, ...)                                      \
+	{                                                                                          \
+		.kind = k, .eth_dst = mac_dst, .eth_src = mac_src, .saddr = src, .daddr = dst,     \
+		.sport = sp, .dport = dp, .flags = fl, __VA_ARGS__                                 \
+	}
 /* Any frame on the uplink, from the client's MAC. */
 #define UP_FRAME(k, src, dst, sp, dp, fl, ...)                                                     \
 	{                                                                                          \
@@ -258,10 +341,72 @@ struct nat_case {
 		.ct_count = CT_COUNT(2),                                                           \
 	}
 /* A frame the uplink hands to the host stack untouched. */
-#define STEP_UPLINK_PASS(...)                                                                      \
+#define STEP_UPLINK_PASS(...) STEP_UPLINK_PASS_F(0, __VA_ARGS__)
+#define STEP_UPLINK_PASS_F(sf, ...)                                                                \
 	{                                                                                          \
-		.prog = P_UP, .in = __VA_ARGS__, .retval = TC_ACT_OK, .ctr = SL_CTR_UPLINK_PASS,   \
-		.ct_count = CT_COUNT(0),                                                           \
+		.prog = P_UP, .flags = sf, .in = __VA_ARGS__, .retval = TC_ACT_OK,                 \
+		.ctr = SL_CTR_UPLINK_PASS, .ct_count = CT_COUNT(0),                                \
+	}
+
+/*
+ * Hairpin flows (P_EP steps; sl_ifaces[1] names the sender, so its REPLY
+ * entry records ifindex 1 as the client's veth). CT2 reaches web through the
+ * host's published port 8080: replies go back into CT2 (SL_CT_F_PEER).
+ */
+static const struct ct_want hp_peer = {
+	.client = CT2_IP,
+	.client_port = CLIENT_PORT,
+	.host = HOST_IP,
+	.host_port = 8080,
+	.ct = CT_IP,
+	.ct_port = 80,
+	.flags = SL_CT_F_PEER,
+	.reply_ifindex = VETH_IFINDEX,
+	.peer_mac = mac_ct2,
+	.host_mac = mac_ct2_gw,
+};
+
+/* web reaches itself through port 8080: source-NATed to its gateway (SL_CT_F_SELF). */
+static const struct ct_want hp_self = {
+	.client = CT_IP,
+	.client_port = CLIENT_PORT,
+	.host = HOST_IP,
+	.host_port = 8080,
+	.ct = CT_IP,
+	.ct_port = 80,
+	.snat = CT_GW_IP,
+	.flags = SL_CT_F_PEER | SL_CT_F_SELF,
+	.reply_ifindex = VETH_IFINDEX,
+	.peer_mac = mac_ct,
+	.host_mac = mac_ct_gw,
+};
+
+/* The same over UDP, port 5353 -> 53. */
+static const struct ct_want hp_self_udp = {
+	.client = CT_IP,
+	.client_port = CLIENT_PORT,
+	.host = HOST_IP,
+	.host_port = 5353,
+	.ct = CT_IP,
+	.ct_port = 53,
+	.snat = CT_GW_IP,
+	.flags = SL_CT_F_PEER | SL_CT_F_SELF,
+	.reply_ifindex = VETH_IFINDEX,
+	.peer_mac = mac_ct,
+	.host_mac = mac_ct_gw,
+};
+
+/* web's self-hairpin SYN: DNAT to itself, SNAT to the gateway, into web again. */
+#define STEP_SELF_HAIRPIN_SYN                                                                      \
+	{                                                                                          \
+		.prog = P_EP,                                                                      \
+		.in = FRAME(FK_TCP, mac_ct_gw, mac_ct, CT_IP, CLIENT_PORT, HOST_IP, 8080, F_SYN),  \
+		.retval = TC_ACT_REDIRECT, .ctr = SL_CTR_NAT_NEW, .redirect = RD_PEER,             \
+		.ifindex = CT_IFINDEX,                                                             \
+		.out = FRAME(FK_TCP, mac_ct, mac_ct_gw, CT_GW_IP, CLIENT_PORT, CT_IP, 80, F_SYN,   \
+			     .ttl = 63),                                                           \
+		.svc_id = 1, .state = ST(SL_CT_STATE_NEW), .ct_count = CT_COUNT(2),                \
+		.flow = &hp_self,                                                                  \
 	}
 
 /* Router Alert: a harmless 4-byte IPv4 option. */
@@ -672,6 +817,32 @@ static const struct nat_case cases[] = {
 		.name = "truncated_tcp_passes",
 		.steps = {STEP_UPLINK_PASS(C2H(FK_TCP_TRUNC, 8080, 0))},
 	},
+	{
+		/* IHL 6, but the frame ends after 20 header bytes */
+		.name = "ip_options_cut_off_passes",
+		.steps = {STEP_UPLINK_PASS(
+			C2H(FK_TCP, 8080, F_SYN, .opt_len = 4, .trim = ETH_HLEN + 20))},
+	},
+	/*
+	 * Shorter still. tc's test_run refuses an IPv4 frame with fewer than 20
+	 * bytes after the Ethernet header (EINVAL), XDP's takes any frame of 14
+	 * bytes or more: these run through XDP only. Under 14 bytes both refuse
+	 * (6.18); the step runs wherever a kernel accepts it.
+	 */
+	{
+		.name = "eth_header_only_passes",
+		.steps = {STEP_UPLINK_PASS_F(SF_XDP_ONLY,
+					     C2H(FK_TCP, 8080, F_SYN, .trim = ETH_HLEN))},
+	},
+	{
+		.name = "ipv4_header_cut_passes",
+		.steps = {STEP_UPLINK_PASS_F(SF_XDP_ONLY,
+					     C2H(FK_TCP, 8080, F_SYN, .trim = ETH_HLEN + 10))},
+	},
+	{
+		.name = "eth_header_cut_passes",
+		.steps = {STEP_UPLINK_PASS_F(SF_MAY_REFUSE, C2H(FK_TCP, 8080, F_SYN, .trim = 10))},
+	},
 	/*
 	 * A corrupt segment is forwarded with its error intact (the incremental
 	 * update carries it over), so the receiver drops it: never "fixed".
@@ -763,6 +934,177 @@ static const struct nat_case cases[] = {
 		.setup = SETUP_FWD_ON,
 		.steps = {STEP_UPLINK_PASS(
 			UP_FRAME(FK_TCP, CLIENT_IP, BCAST_IP, CLIENT_PORT, 8080, F_SYN))},
+	},
+	/*
+	 * Hairpin: a container reaches a published port of its own host. The
+	 * sender's veth is ifindex 1 (lo) whichever container sends, so the
+	 * sl_ifaces[1] entry is switched (.iface) each time the sender changes.
+	 */
+	{
+		/* CT2 -> 10.200.0.1:8080 -> web; the reply goes back into CT2 */
+		.name = "hairpin_container_to_published_port",
+		.setup = SETUP_IF_CT2,
+		.steps =
+			{
+				{
+					.prog = P_EP,
+					.in = FRAME(FK_TCP, mac_ct2_gw, mac_ct2,
+						    CT2_IP, CLIENT_PORT, HOST_IP, 8080, F_SYN),
+					.retval = TC_ACT_REDIRECT,
+					.ctr = SL_CTR_NAT_NEW,
+					.redirect = RD_PEER,
+					.ifindex = CT_IFINDEX,
+					.out = FRAME(FK_TCP, mac_ct, mac_ct_gw,
+						     CT2_IP, CLIENT_PORT, CT_IP, 80,
+						     F_SYN, .ttl = 63),
+					.svc_id = 1,
+					.state = ST(SL_CT_STATE_NEW),
+					.ct_count = CT_COUNT(2),
+					.flow = &hp_peer,
+				},
+				{
+					/* web's SYN-ACK: into CT2 (redirect_peer), not the uplink */
+					.prog = P_EP,
+					.iface = IF_CT,
+					.in = FRAME(FK_TCP, mac_ct_gw, mac_ct, CT_IP,
+						    80, CT2_IP, CLIENT_PORT, F_SA),
+					.retval = TC_ACT_REDIRECT,
+					.ctr = SL_CTR_NAT_REPLY,
+					.redirect = RD_PEER,
+					.ifindex = VETH_IFINDEX,
+					.out = FRAME(FK_TCP, mac_ct2, mac_ct2_gw, HOST_IP, 8080,
+						     CT2_IP, CLIENT_PORT, F_SA, .ttl = 63),
+					.svc_id = 1,
+					.state = ST(SL_CT_STATE_ESTABLISHED),
+					.ct_count = CT_COUNT(2),
+					.flow = &hp_peer,
+				},
+				{
+					/* CT2's ACK: a tracked flow now */
+					.prog = P_EP,
+					.iface = IF_CT2,
+					.in = FRAME(FK_TCP, mac_ct2_gw, mac_ct2,
+						    CT2_IP, CLIENT_PORT, HOST_IP, 8080, F_ACK),
+					.retval = TC_ACT_REDIRECT,
+					.ctr = SL_CTR_NAT_FWD,
+					.redirect = RD_PEER,
+					.ifindex = CT_IFINDEX,
+					.out = FRAME(FK_TCP, mac_ct, mac_ct_gw,
+						     CT2_IP, CLIENT_PORT, CT_IP, 80,
+						     F_ACK, .ttl = 63),
+					.svc_id = 1,
+					.state = ST(SL_CT_STATE_ESTABLISHED),
+					.ct_count = CT_COUNT(2),
+					.flow = &hp_peer,
+				},
+			},
+	},
+	{
+		/*
+		 * web -> 10.200.0.1:8080 -> web: seen from 10.77.0.1 (the
+		 * gateway), and the reply to 10.77.0.1 goes back to web from
+		 * 10.200.0.1:8080
+		 */
+		.name = "hairpin_self_snat_to_gateway",
+		.steps =
+			{
+				STEP_SELF_HAIRPIN_SYN,
+				{
+					.prog = P_EP,
+					.in = FRAME(FK_TCP, mac_ct_gw, mac_ct, CT_IP, 80, CT_GW_IP,
+						    CLIENT_PORT, F_SA),
+					.retval = TC_ACT_REDIRECT,
+					.ctr = SL_CTR_NAT_REPLY,
+					.redirect = RD_PEER,
+					.ifindex = VETH_IFINDEX,
+					.out = FRAME(FK_TCP, mac_ct, mac_ct_gw, HOST_IP, 8080,
+						     CT_IP, CLIENT_PORT, F_SA, .ttl = 63),
+					.svc_id = 1,
+					.state = ST(SL_CT_STATE_ESTABLISHED),
+					.ct_count = CT_COUNT(2),
+					.flow = &hp_self,
+				},
+				{
+					.prog = P_EP,
+					.in = FRAME(FK_TCP, mac_ct_gw, mac_ct, CT_IP, CLIENT_PORT,
+						    HOST_IP, 8080, F_ACK),
+					.retval = TC_ACT_REDIRECT,
+					.ctr = SL_CTR_NAT_FWD,
+					.redirect = RD_PEER,
+					.ifindex = CT_IFINDEX,
+					.out = FRAME(FK_TCP, mac_ct, mac_ct_gw, CT_GW_IP,
+						     CLIENT_PORT, CT_IP, 80, F_ACK, .ttl = 63),
+					.svc_id = 1,
+					.state = ST(SL_CT_STATE_ESTABLISHED),
+					.ct_count = CT_COUNT(2),
+					.flow = &hp_self,
+				},
+			},
+	},
+	{
+		/* both addresses of a UDP datagram rewritten: one checksum, two updates */
+		.name = "hairpin_self_udp",
+		.steps =
+			{
+				{
+					.prog = P_EP,
+					.in = FRAME(FK_UDP, mac_ct_gw, mac_ct, CT_IP, CLIENT_PORT,
+						    HOST_IP, 5353, 0),
+					.retval = TC_ACT_REDIRECT,
+					.ctr = SL_CTR_NAT_NEW,
+					.redirect = RD_PEER,
+					.ifindex = CT_IFINDEX,
+					.out = FRAME(FK_UDP, mac_ct, mac_ct_gw, CT_GW_IP,
+						     CLIENT_PORT, CT_IP, 53, 0, .ttl = 63),
+					.svc_id = 3,
+					.state = ST(SL_CT_STATE_NEW),
+					.ct_count = CT_COUNT(2),
+					.flow = &hp_self_udp,
+				},
+				{
+					.prog = P_EP,
+					.in = FRAME(FK_UDP, mac_ct_gw, mac_ct, CT_IP, 53, CT_GW_IP,
+						    CLIENT_PORT, 0),
+					.retval = TC_ACT_REDIRECT,
+					.ctr = SL_CTR_NAT_REPLY,
+					.redirect = RD_PEER,
+					.ifindex = VETH_IFINDEX,
+					.out = FRAME(FK_UDP, mac_ct, mac_ct_gw, HOST_IP, 5353,
+						     CT_IP, CLIENT_PORT, 0, .ttl = 63),
+					.svc_id = 3,
+					.state = ST(SL_CT_STATE_ESTABLISHED),
+					.ct_count = CT_COUNT(2),
+					.flow = &hp_self_udp,
+				},
+			},
+	},
+	{
+		/*
+		 * A self-hairpin flow's ORIG key, met on the uplink (a source
+		 * spoofed as web's address): the tracked flow is continued. The
+		 * right outcome for such a packet is open (it could as well be
+		 * refused), but tc and XDP must agree on it: tc performs the
+		 * flow's whole NAT, source to the gateway included, and so must
+		 * XDP.
+		 */
+		/*
+		 * A hairpin flow belongs to the container that opened it: an
+		 * uplink packet with its 4-tuple (a spoofed source) is not
+		 * part of it, and both hooks leave it to the host stack.
+		 */
+		.name = "self_hairpin_flow_on_uplink",
+		.steps =
+			{
+				STEP_SELF_HAIRPIN_SYN,
+				{
+					.prog = P_UP,
+					.in = UP_FRAME(FK_TCP, CT_IP, HOST_IP, CLIENT_PORT,
+						       8080, F_ACK),
+					.retval = TC_ACT_OK,
+					.ctr = SL_CTR_UPLINK_PASS,
+					.ct_count = CT_COUNT(2),
+				},
+			},
 	},
 	/*
 	 * Expiry: the *_SHORT programs were loaded with a TCP NEW timeout of
@@ -902,14 +1244,17 @@ static void build_frame(struct pkt *p, const struct frame *f)
 		((struct udphdr *)(p->data + p->l4))->check = 0;
 	if (f->csum_err)
 		pkt_l4_csum_corrupt(p, f->csum_err);
+	if (f->trim)
+		pkt_trim(p, f->trim);
 }
 
 /* ---- maps ----------------------------------------------------------------- */
 
-/* Both pairs of skeletons: [0] default timeouts, [1] sl_ct_tcp_new_s = 1. */
+/* Both sets of skeletons: [0] default timeouts, [1] sl_ct_tcp_new_s = 1. */
 struct env {
 	struct sl_endpoint_test *ep[2];
 	struct sl_uplink_test *up[2];
+	struct sl_xdp_test *xdp[2];
 	int ncpu;
 };
 
@@ -1020,6 +1365,19 @@ static int set_forwarding(bool on)
 	return err;
 }
 
+/* Point sl_ifaces[1] (the sending veth of P_EP steps) at web or the second container. */
+static int iface_set(const struct env *e, enum iface_sel which)
+{
+	struct sl_iface_key k = {.ifindex = VETH_IFINDEX};
+	struct sl_iface v = {.net_id = CT_NET,
+			     .addr = pkt_addr4(which == IF_CT2 ? CT2_IP : CT_IP),
+			     .gateway = pkt_addr4(CT_GW_IP)};
+
+	if (bpf_map_update_elem(bpf_map__fd(e->ep[0]->maps.sl_ifaces), &k, &v, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
 /* Reset every map to the fixture (maps are shared: one skeleton's fds serve all). */
 static int fixture_load(const struct env *e, unsigned int setup)
 {
@@ -1027,9 +1385,8 @@ static int fixture_load(const struct env *e, unsigned int setup)
 	int svc_fd = bpf_map__fd(s->maps.sl_svc);
 	struct sl_endpoint_key ek = {.addr = pkt_addr4(CT_IP)};
 	struct sl_endpoint ev = {.ifindex = CT_IFINDEX, .net_id = CT_NET};
-	struct sl_iface_key ik = {.ifindex = UPLINK_IFINDEX};
-	struct sl_iface iv = {
-		.net_id = CT_NET, .addr = pkt_addr4(CT_IP), .gateway = pkt_addr4(CT_GW_IP)};
+	struct sl_endpoint_key ek2 = {.addr = pkt_addr4(CT2_IP)};
+	struct sl_endpoint ev2 = {.ifindex = CT2_IFINDEX, .net_id = CT_NET};
 	struct sl_subnet_key sk = {.prefixlen = 24, .addr = pkt_addr4("10.77.0.0")};
 	struct sl_subnet sv = {.net_id = CT_NET};
 	struct sl_allow_key ak = {.prefixlen = 32 + ALLOW_PREFIX,
@@ -1058,8 +1415,13 @@ static int fixture_load(const struct env *e, unsigned int setup)
 
 	memcpy(ev.mac, mac_ct, ETH_ALEN);
 	memcpy(ev.gw_mac, mac_ct_gw, ETH_ALEN);
+	memcpy(ev2.mac, mac_ct2, ETH_ALEN);
+	memcpy(ev2.gw_mac, mac_ct2_gw, ETH_ALEN);
+	err = iface_set(e, setup & SETUP_IF_CT2 ? IF_CT2 : IF_CT);
+	if (err)
+		return err;
 	if (bpf_map_update_elem(bpf_map__fd(s->maps.sl_endpoints), &ek, &ev, BPF_NOEXIST) ||
-	    bpf_map_update_elem(bpf_map__fd(s->maps.sl_ifaces), &ik, &iv, BPF_NOEXIST) ||
+	    bpf_map_update_elem(bpf_map__fd(s->maps.sl_endpoints), &ek2, &ev2, BPF_NOEXIST) ||
 	    bpf_map_update_elem(bpf_map__fd(s->maps.sl_subnets), &sk, &sv, BPF_NOEXIST) ||
 	    bpf_map_update_elem(bpf_map__fd(s->maps.sl_allow), &ak, &av, BPF_NOEXIST) ||
 	    bpf_map_update_elem(bpf_map__fd(s->maps.sl_hostaddrs), &host_addr, &av, BPF_NOEXIST))
@@ -1133,11 +1495,13 @@ static void check_checksums(const __u8 *out, size_t len, const struct pkt *in,
 	}
 }
 
-/* The flow a NAT step belongs to, from its input and expected output frames. */
+/* The conntrack entries a NAT step must leave: struct ct_want in network order. */
 struct flow_view {
-	__be32 client, host, ct;
+	__be32 client, host, ct, snat;
 	__be16 client_port, host_port, ct_port;
-	__u8 proto;
+	__u8 proto, flags;
+	__u32 reply_ifindex;
+	const __u8 *peer_mac, *host_mac;
 };
 
 static bool prog_is_uplink(enum prog p)
@@ -1145,8 +1509,26 @@ static bool prog_is_uplink(enum prog p)
 	return p == P_UP || p == P_UP_SHORT;
 }
 
+/* A hairpin step names its flow; an uplink flow follows from the step's frames. */
 static void flow_of_step(const struct step *s, struct flow_view *v)
 {
+	const struct ct_want *w = s->flow;
+
+	v->proto = s->in.kind == FK_UDP ? IPPROTO_UDP : IPPROTO_TCP;
+	if (w) {
+		v->client = pkt_addr4(w->client);
+		v->client_port = htons(w->client_port);
+		v->host = pkt_addr4(w->host);
+		v->host_port = htons(w->host_port);
+		v->ct = pkt_addr4(w->ct);
+		v->ct_port = htons(w->ct_port);
+		v->snat = w->snat ? pkt_addr4(w->snat) : 0;
+		v->flags = w->flags;
+		v->reply_ifindex = w->reply_ifindex;
+		v->peer_mac = w->peer_mac;
+		v->host_mac = w->host_mac;
+		return;
+	}
 	if (prog_is_uplink(s->prog)) {
 		v->client = pkt_addr4(s->in.saddr);
 		v->client_port = htons(s->in.sport);
@@ -1162,7 +1544,11 @@ static void flow_of_step(const struct step *s, struct flow_view *v)
 		v->host = pkt_addr4(s->out.saddr);
 		v->host_port = htons(s->out.sport);
 	}
-	v->proto = s->in.kind == FK_UDP ? IPPROTO_UDP : IPPROTO_TCP;
+	v->snat = 0;
+	v->flags = 0;
+	v->reply_ifindex = UPLINK_IFINDEX;
+	v->peer_mac = mac_client;
+	v->host_mac = mac_uplink;
 }
 
 /*
@@ -1177,9 +1563,10 @@ static void check_ct_entry(int fd, bool reply, const struct flow_view *v, const 
 	struct sl_ct ct;
 
 	if (reply) {
+		/* a self-hairpin's container answers its gateway */
 		k.saddr = v->ct;
 		k.sport = v->ct_port;
-		k.daddr = v->client;
+		k.daddr = v->snat ? v->snat : v->client;
 		k.dport = v->client_port;
 		k.dir = SL_CT_DIR_REPLY;
 	} else {
@@ -1196,11 +1583,12 @@ static void check_ct_entry(int fd, bool reply, const struct flow_view *v, const 
 	if (reply) {
 		SL_ASSERT_EQ(ct.nat_addr, v->host, "REPLY nat_addr = host address");
 		SL_ASSERT_EQ(ct.nat_port, v->host_port, "REPLY nat_port = host port");
-		SL_ASSERT_EQ(ct.ifindex, UPLINK_IFINDEX, "REPLY ifindex = uplink");
-		SL_ASSERT(!memcmp(ct.peer_mac, mac_client, ETH_ALEN),
+		SL_ASSERT_EQ(ct.ifindex, v->reply_ifindex,
+			     "REPLY ifindex = where the flow came from (uplink or client veth)");
+		SL_ASSERT(!memcmp(ct.peer_mac, v->peer_mac, ETH_ALEN),
 			  "REPLY peer_mac = client MAC");
-		SL_ASSERT(!memcmp(ct.host_mac, mac_uplink, ETH_ALEN),
-			  "REPLY host_mac = uplink MAC");
+		SL_ASSERT(!memcmp(ct.host_mac, v->host_mac, ETH_ALEN),
+			  "REPLY host_mac = our MAC on the client's link");
 	} else {
 		SL_ASSERT_EQ(ct.nat_addr, v->ct, "ORIG nat_addr = container address");
 		SL_ASSERT_EQ(ct.nat_port, v->ct_port, "ORIG nat_port = container port");
@@ -1211,7 +1599,9 @@ static void check_ct_entry(int fd, bool reply, const struct flow_view *v, const 
 	SL_ASSERT_EQ(ct.svc_id, s->svc_id, reply ? "REPLY svc_id" : "ORIG svc_id");
 	if (s->state)
 		SL_ASSERT_EQ(ct.state, s->state - 1, reply ? "REPLY state" : "ORIG state");
-	SL_ASSERT(ct.flags == 0 && ct.snat_addr == 0, reply ? "REPLY: no hairpin flags" : "ORIG: no hairpin flags");
+	SL_ASSERT_EQ(ct.flags, v->flags,
+		     reply ? "REPLY flags (SL_CT_F_*)" : "ORIG flags (SL_CT_F_*)");
+	SL_ASSERT_EQ(ct.snat_addr, v->snat, reply ? "REPLY snat_addr" : "ORIG snat_addr");
 	if (fresh)
 		SL_ASSERT(ct.last_seen >= t0 && ct.last_seen <= t1,
 			  reply ? "REPLY last_seen = this packet" : "ORIG last_seen = this packet");
@@ -1242,12 +1632,13 @@ static void check_maps(const struct env *e, const struct step *s, const struct p
 		SL_ASSERT(ct_after <= ct_before, "no conntrack entry created");
 
 	if (is_nat(s->ctr)) {
-		bool uplink = prog_is_uplink(s->prog);
-		bool new_flow = s->ctr == SL_CTR_NAT_NEW;
+		/* a new flow writes both entries; a packet refreshes its direction's */
+		bool orig_fresh = s->ctr != SL_CTR_NAT_REPLY;
+		bool reply_fresh = s->ctr != SL_CTR_NAT_FWD;
 
 		flow_of_step(s, &v);
-		check_ct_entry(ct_fd, false, &v, s, new_flow || uplink, t0, t1);
-		check_ct_entry(ct_fd, true, &v, s, new_flow || !uplink, t0, t1);
+		check_ct_entry(ct_fd, false, &v, s, orig_fresh, t0, t1);
+		check_ct_entry(ct_fd, true, &v, s, reply_fresh, t0, t1);
 	}
 
 	err = svc_snapshot(e, after);
@@ -1296,29 +1687,195 @@ static void check_counters(const struct step *s, const struct pkt *in,
 	}
 }
 
+/* ---- tc and XDP --------------------------------------------------------- */
+
+/* Which program runs the uplink steps of a case. */
+enum hook {
+	HOOK_TC = 0, /* sl_up_ingress */
+	HOOK_XDP,    /* sl_xdp_uplink */
+};
+
+static const char *const hook_names[] = {"tc", "xdp"};
+
+/* The XDP verdict of a tc verdict. */
+static int tc_to_xdp(int tc)
+{
+	switch (tc) {
+	case TC_ACT_REDIRECT:
+		return XDP_REDIRECT;
+	case TC_ACT_OK:
+		return XDP_PASS;
+	case TC_ACT_SHOT:
+		return XDP_DROP;
+	default:
+		return -1; /* no XDP equivalent: never a right answer */
+	}
+}
+
+/* The tc verdict of an XDP verdict; XDP_ABORTED, XDP_TX have none. */
+static int xdp_to_tc(__u32 xdp)
+{
+	switch (xdp) {
+	case XDP_REDIRECT:
+		return TC_ACT_REDIRECT;
+	case XDP_PASS:
+		return TC_ACT_OK;
+	case XDP_DROP:
+		return TC_ACT_SHOT;
+	default:
+		return -100 - (int)xdp;
+	}
+}
+
+/* One sl_ct entry. */
+struct ct_entry {
+	struct sl_ct_key k;
+	struct sl_ct v;
+};
+
+#define OBS_CT_MAX 16 /* more than any case creates */
+
+/* What a step did, for comparing the XDP run of a case with its tc run. */
+struct obs {
+	bool valid;    /* the step ran */
+	int verdict;   /* TC_ACT_*; an XDP verdict as its tc equivalent */
+	__u32 out_len; /* output frame */
+	__u8 out[PKT_MAX * 2];
+	__u32 rd_ifindex; /* redirect target, 0 for none (the kind differs by design) */
+	struct sl_counter ctr[SL_CTR_MAX];  /* rise of every sl_stats counter */
+	struct sl_svc_counter svc[SVC_IDS]; /* rise of every mapping's sl_svc_stats */
+	size_t n_ct;			    /* sl_ct after the step: */
+	struct ct_entry ct[OBS_CT_MAX];	    /* sorted by key, last_seen zeroed */
+};
+
+static int ct_entry_cmp(const void *a, const void *b)
+{
+	return memcmp(&((const struct ct_entry *)a)->k, &((const struct ct_entry *)b)->k,
+		      sizeof(struct sl_ct_key));
+}
+
+/* The whole conntrack, without the times (two runs never share a clock reading). */
+static int ct_dump(int fd, struct obs *o)
+{
+	struct sl_ct_key key, next;
+	void *prev = NULL;
+
+	o->n_ct = 0;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		struct ct_entry *c;
+
+		if (o->n_ct == OBS_CT_MAX)
+			return -E2BIG;
+		c = &o->ct[o->n_ct];
+		memset(c, 0, sizeof(*c));
+		c->k = next;
+		if (bpf_map_lookup_elem(fd, &next, &c->v))
+			return -errno;
+		c->v.last_seen = 0;
+		o->n_ct++;
+		key = next;
+		prev = &key;
+	}
+	if (errno != ENOENT)
+		return -errno;
+	qsort(o->ct, o->n_ct, sizeof(o->ct[0]), ct_entry_cmp);
+	return 0;
+}
+
+/* A result that differs between XDP and tc is a failure. */
+static void compare_runs(const struct obs *tc, const struct obs *xdp)
+{
+	size_t i;
+
+	SL_ASSERT_EQ(xdp->verdict, tc->verdict, "xdp verdict = tc verdict");
+	SL_ASSERT_EQ(xdp->out_len, tc->out_len, "xdp output length = tc output length");
+	if (xdp->out_len == tc->out_len && memcmp(xdp->out, tc->out, tc->out_len)) {
+		for (i = 0; i < tc->out_len && xdp->out[i] == tc->out[i]; i++)
+			;
+		printf("  %s: xdp output differs from tc output at offset %zu: 0x%02x, tc 0x%02x\n",
+		       sl_t_cur, i, xdp->out[i], tc->out[i]);
+		SL_ASSERT(0, "xdp output frame = tc output frame");
+	}
+	SL_ASSERT_EQ(xdp->rd_ifindex, tc->rd_ifindex, "xdp redirect ifindex = tc redirect ifindex");
+	SL_ASSERT(!memcmp(xdp->ctr, tc->ctr, sizeof(tc->ctr)), "xdp counters rose as tc's did");
+	SL_ASSERT(!memcmp(xdp->svc, tc->svc, sizeof(tc->svc)), "xdp sl_svc_stats rose as tc's did");
+	SL_ASSERT_EQ(xdp->n_ct, tc->n_ct, "xdp conntrack entries = tc conntrack entries");
+	if (xdp->n_ct == tc->n_ct)
+		SL_ASSERT(!memcmp(xdp->ct, tc->ct, tc->n_ct * sizeof(tc->ct[0])),
+			  "xdp conntrack = tc conntrack (but last_seen)");
+}
+
 /* ---- running a case ------------------------------------------------------- */
 
 #define REDIR_UNSET 0xdeadU /* sl_test_redirect_peer before a run */
 
-static void run_step(const struct env *e, const struct step *s)
+/* Forget every program's redirect record. */
+static void redirect_reset(const struct env *e)
 {
-	bool short_ct = s->prog == P_UP_SHORT || s->prog == P_EP_SHORT;
-	struct sl_endpoint_test *ep = e->ep[short_ct];
-	struct sl_uplink_test *up = e->up[short_ct];
-	bool uplink = prog_is_uplink(s->prog);
-	int prog_fd = uplink ? bpf_program__fd(up->progs.sl_up_ingress)
-			     : bpf_program__fd(ep->progs.sl_ep_ingress);
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		e->ep[i]->bss->sl_test_redirect_ifindex = 0;
+		e->ep[i]->bss->sl_test_redirect_peer = REDIR_UNSET;
+		e->up[i]->bss->sl_test_redirect_ifindex = 0;
+		e->up[i]->bss->sl_test_redirect_peer = REDIR_UNSET;
+		e->xdp[i]->bss->sl_test_redirect_ifindex = 0;
+		e->xdp[i]->bss->sl_test_redirect_peer = REDIR_UNSET;
+	}
+}
+
+/* The program that runs step s when the case's uplink steps go through hook. */
+struct runner {
+	int prog_fd;
+	bool xdp;
+	__u32 *rd_ifindex, *rd_peer; /* its redirect record (.bss) */
+};
+
+static void runner_of(const struct env *e, const struct step *s, enum hook hook, struct runner *r)
+{
+	int i = s->prog == P_UP_SHORT || s->prog == P_EP_SHORT;
+
+	r->xdp = prog_is_uplink(s->prog) && hook == HOOK_XDP;
+	if (!prog_is_uplink(s->prog)) {
+		r->prog_fd = bpf_program__fd(e->ep[i]->progs.sl_ep_ingress);
+		r->rd_ifindex = &e->ep[i]->bss->sl_test_redirect_ifindex;
+		r->rd_peer = &e->ep[i]->bss->sl_test_redirect_peer;
+	} else if (!r->xdp) {
+		r->prog_fd = bpf_program__fd(e->up[i]->progs.sl_up_ingress);
+		r->rd_ifindex = &e->up[i]->bss->sl_test_redirect_ifindex;
+		r->rd_peer = &e->up[i]->bss->sl_test_redirect_peer;
+	} else {
+		r->prog_fd = bpf_program__fd(e->xdp[i]->progs.sl_xdp_uplink);
+		r->rd_ifindex = &e->xdp[i]->bss->sl_test_redirect_ifindex;
+		r->rd_peer = &e->xdp[i]->bss->sl_test_redirect_peer;
+	}
+}
+
+/* Run step s (uplink steps through hook), check it against the table, record it in *o. */
+static void run_step(const struct env *e, const struct step *s, enum hook hook, struct obs *o)
+{
 	struct sl_counter ctr_before[SL_CTR_MAX], ctr_after[SL_CTR_MAX];
-	struct sl_svc_counter svc_before[SVC_IDS];
-	struct __sk_buff ctx = {.ifindex = UPLINK_IFINDEX};
+	struct sl_svc_counter svc_before[SVC_IDS], svc_after[SVC_IDS];
+	int ct_fd = bpf_map__fd(e->ep[0]->maps.sl_ct);
+	struct __sk_buff skb_ctx = {.ifindex = UPLINK_IFINDEX};
+	struct xdp_md xdp_ctx = {.ingress_ifindex = UPLINK_IFINDEX};
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
 	__u32 rd_ifindex, rd_peer;
-	__u8 out[PKT_MAX * 2];
 	struct pkt in, want;
+	struct runner r;
 	size_t ct_before;
+	int retval, k;
 	__u64 t0, t1;
-	int i, err;
+	int err;
 
+	o->valid = false;
+	runner_of(e, s, hook, &r);
+	if (s->iface) {
+		err = iface_set(e, s->iface);
+		SL_ASSERT_EQ(err, 0, "switch sl_ifaces[1] to the step's sender");
+		if (err)
+			return;
+	}
 	if (s->sleep_ms) {
 		struct timespec ts = {.tv_sec = s->sleep_ms / 1000,
 				      .tv_nsec = (long)(s->sleep_ms % 1000) * 1000000L};
@@ -1332,45 +1889,59 @@ static void run_step(const struct env *e, const struct step *s)
 	else
 		want = in;
 
-	for (i = 0; i < 2; i++) {
-		e->ep[i]->bss->sl_test_redirect_ifindex = 0;
-		e->ep[i]->bss->sl_test_redirect_peer = REDIR_UNSET;
-		e->up[i]->bss->sl_test_redirect_ifindex = 0;
-		e->up[i]->bss->sl_test_redirect_peer = REDIR_UNSET;
-	}
+	redirect_reset(e);
 	err = stats_snapshot(e, ctr_before);
 	if (!err)
 		err = svc_snapshot(e, svc_before);
 	if (!err)
-		err = map_count(bpf_map__fd(e->ep[0]->maps.sl_ct), &ct_before);
+		err = map_count(ct_fd, &ct_before);
 	SL_ASSERT_EQ(err, 0, "read the maps before the run");
 	if (err)
 		return;
 
-	memset(out, 0xa5, sizeof(out));
+	memset(o->out, 0xa5, sizeof(o->out));
 	opts.data_in = in.data;
 	opts.data_size_in = (__u32)in.len;
-	opts.data_out = out;
-	opts.data_size_out = sizeof(out);
-	opts.ctx_in = &ctx;
-	opts.ctx_size_in = sizeof(ctx);
+	opts.data_out = o->out;
+	opts.data_size_out = sizeof(o->out);
+	if (r.xdp) {
+		/* data_end must equal data_size_in; ingress_ifindex must be a device */
+		xdp_ctx.data_end = (__u32)in.len;
+		opts.ctx_in = &xdp_ctx;
+		opts.ctx_size_in = sizeof(xdp_ctx);
+	} else {
+		opts.ctx_in = &skb_ctx;
+		opts.ctx_size_in = sizeof(skb_ctx);
+	}
 	opts.repeat = 1;
 	t0 = now_ns();
-	err = bpf_prog_test_run_opts(prog_fd, &opts);
+	err = bpf_prog_test_run_opts(r.prog_fd, &opts);
 	t1 = now_ns();
+	if (err == -EINVAL && (s->flags & SF_MAY_REFUSE)) {
+		printf("  %s: note: this kernel's %s test_run refuses the %zu-byte frame (EINVAL): "
+		       "not run\n",
+		       sl_t_cur, r.xdp ? "XDP" : "tc", in.len);
+		return;
+	}
 	SL_ASSERT_EQ(err, 0, "BPF_PROG_TEST_RUN result");
 	if (err)
 		return;
 
-	SL_ASSERT_EQ(opts.retval, s->retval, "tc verdict");
+	if (r.xdp) {
+		SL_ASSERT_EQ(opts.retval, tc_to_xdp(s->retval), "XDP verdict");
+		retval = xdp_to_tc(opts.retval);
+	} else {
+		SL_ASSERT_EQ(opts.retval, s->retval, "tc verdict");
+		retval = (int)opts.retval;
+	}
 	SL_ASSERT_EQ(opts.data_size_out, want.len, "output frame length");
 	if (opts.data_size_out == want.len)
-		check_bytes(out, want.data, want.len);
+		check_bytes(o->out, want.data, want.len);
 	if (s->redirect != RD_NONE && opts.data_size_out == want.len)
-		check_checksums(out, want.len, &in, &s->out);
+		check_checksums(o->out, want.len, &in, &s->out);
 
-	rd_ifindex = uplink ? up->bss->sl_test_redirect_ifindex : ep->bss->sl_test_redirect_ifindex;
-	rd_peer = uplink ? up->bss->sl_test_redirect_peer : ep->bss->sl_test_redirect_peer;
+	rd_ifindex = *r.rd_ifindex;
+	rd_peer = *r.rd_peer;
 	switch (s->redirect) {
 	case RD_NONE:
 		SL_ASSERT_EQ(rd_ifindex, 0, "no redirect");
@@ -1378,7 +1949,10 @@ static void run_step(const struct env *e, const struct step *s)
 		break;
 	case RD_PEER:
 		SL_ASSERT_EQ(rd_ifindex, s->ifindex, "redirect ifindex");
-		SL_ASSERT_EQ(rd_peer, 1, "redirect is bpf_redirect_peer");
+		if (r.xdp)
+			SL_ASSERT_EQ(rd_peer, 0, "XDP redirect is bpf_redirect (no peer in XDP)");
+		else
+			SL_ASSERT_EQ(rd_peer, 1, "redirect is bpf_redirect_peer");
 		break;
 	case RD_EGRESS:
 		SL_ASSERT_EQ(rd_ifindex, s->ifindex, "redirect ifindex");
@@ -1388,31 +1962,97 @@ static void run_step(const struct env *e, const struct step *s)
 
 	err = stats_snapshot(e, ctr_after);
 	SL_ASSERT_EQ(err, 0, "read sl_stats");
-	if (!err)
-		check_counters(s, &in, ctr_before, ctr_after);
-	check_maps(e, s, &in, svc_before, ct_before, t0, t1);
-}
-
-static void run_case(const struct env *e, const struct nat_case *c)
-{
-	char label[128];
-	int err, i;
-
-	err = fixture_load(e, c->setup);
-	SL_ASSERT_EQ(err, 0, "load the map fixture");
 	if (err)
 		return;
-	for (i = 0; i < MAX_STEPS && c->steps[i].prog != P_END; i++) {
-		snprintf(label, sizeof(label), "%s step %d", c->name, i + 1);
-		sl_t_cur = label;
-		run_step(e, &c->steps[i]);
-		sl_t_cur = c->name;
-		if (sl_t_cur_failed) {
-			if (i + 1 < MAX_STEPS && c->steps[i + 1].prog != P_END)
-				printf("  %s: later steps skipped\n", c->name);
-			break;
-		}
+	check_counters(s, &in, ctr_before, ctr_after);
+	check_maps(e, s, &in, svc_before, ct_before, t0, t1);
+
+	err = svc_snapshot(e, svc_after);
+	if (!err)
+		err = ct_dump(ct_fd, o);
+	SL_ASSERT_EQ(err, 0, "record the step's results");
+	if (err)
+		return;
+	o->verdict = retval;
+	o->out_len = opts.data_size_out;
+	o->rd_ifindex = rd_ifindex;
+	for (k = 0; k < SL_CTR_MAX; k++) {
+		o->ctr[k].packets = ctr_after[k].packets - ctr_before[k].packets;
+		o->ctr[k].bytes = ctr_after[k].bytes - ctr_before[k].bytes;
 	}
+	for (k = 0; k < SVC_IDS; k++) {
+		o->svc[k].packets = svc_after[k].packets - svc_before[k].packets;
+		o->svc[k].bytes = svc_after[k].bytes - svc_before[k].bytes;
+		o->svc[k].flows = svc_after[k].flows - svc_before[k].flows;
+	}
+	o->valid = true;
+}
+
+/* Does step s run when the case's uplink steps go through hook? */
+static bool step_runs(const struct step *s, enum hook hook)
+{
+	return hook == HOOK_XDP || !(s->flags & SF_XDP_ONLY);
+}
+
+/* tc: any step tc can run; XDP: any uplink step (else the XDP run repeats the tc run). */
+static bool case_runs(const struct nat_case *c, enum hook hook)
+{
+	int i;
+
+	for (i = 0; i < MAX_STEPS && c->steps[i].prog != P_END; i++) {
+		if (hook == HOOK_TC ? step_runs(&c->steps[i], hook)
+				    : prog_is_uplink(c->steps[i].prog))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The whole case through tc, then the whole case through XDP, each from a
+ * fresh fixture (see the top of the file). Returns the hooks that ran, as a
+ * bit set of 1 << HOOK_*.
+ */
+static unsigned int run_case(const struct env *e, const struct nat_case *c)
+{
+	static struct obs tc_obs[MAX_STEPS], xdp_obs;
+	int failed_before = sl_t_cur_failed;
+	unsigned int ran = 0;
+	char label[160];
+	enum hook hook;
+	int err, i;
+
+	for (i = 0; i < MAX_STEPS; i++)
+		tc_obs[i].valid = false;
+	for (hook = HOOK_TC; hook <= HOOK_XDP; hook++) {
+		if (!case_runs(c, hook))
+			continue;
+		ran |= 1U << hook;
+		sl_t_cur_failed = 0;
+		snprintf(label, sizeof(label), "%s [%s]", c->name, hook_names[hook]);
+		sl_t_cur = label;
+		err = fixture_load(e, c->setup);
+		SL_ASSERT_EQ(err, 0, "load the map fixture");
+		for (i = 0; !err && i < MAX_STEPS && c->steps[i].prog != P_END; i++) {
+			const struct step *s = &c->steps[i];
+
+			if (!step_runs(s, hook))
+				continue;
+			snprintf(label, sizeof(label), "%s [%s] step %d", c->name, hook_names[hook],
+				 i + 1);
+			run_step(e, s, hook, hook == HOOK_TC ? &tc_obs[i] : &xdp_obs);
+			if (hook == HOOK_XDP && tc_obs[i].valid && xdp_obs.valid)
+				compare_runs(&tc_obs[i], &xdp_obs);
+			if (sl_t_cur_failed) {
+				if (i + 1 < MAX_STEPS && c->steps[i + 1].prog != P_END)
+					printf("  %s: later steps skipped\n", label);
+				break;
+			}
+		}
+		failed_before |= sl_t_cur_failed;
+	}
+	sl_t_cur = c->name;
+	sl_t_cur_failed = failed_before;
+	return ran;
 }
 
 /* ---- loading -------------------------------------------------------------- */
@@ -1479,11 +2119,27 @@ static __u32 map_id(struct bpf_map *m)
 	return info.id;
 }
 
+/* The maps of every named map of obj: the same kernel maps as ref's? */
+static bool same_maps(struct bpf_object *obj, struct bpf_object *ref)
+{
+	struct bpf_map *m, *r;
+
+	bpf_object__for_each_map(m, obj)
+	{
+		if (bpf_map__is_internal(m))
+			continue;
+		r = bpf_object__find_map_by_name(ref, bpf_map__name(m));
+		if (!r || !map_id(m) || map_id(m) != map_id(r))
+			return false;
+	}
+	return true;
+}
+
 /*
- * Load pair i: the endpoint skeleton (creating the maps, or reusing those of
- * `maps` when given), then the uplink skeleton on the same maps.
+ * Load set i: the endpoint skeleton (creating the maps, or reusing those of
+ * `maps` when given), then the uplink and XDP skeletons on the same maps.
  */
-static int load_pair(struct env *e, int i, struct bpf_object *maps, __u32 tcp_new_s)
+static int load_set(struct env *e, int i, struct bpf_object *maps, __u32 tcp_new_s)
 {
 	int err;
 
@@ -1493,15 +2149,21 @@ static int load_pair(struct env *e, int i, struct bpf_object *maps, __u32 tcp_ne
 	e->up[i] = sl_uplink_test__open();
 	if (!e->up[i])
 		return -errno;
+	e->xdp[i] = sl_xdp_test__open();
+	if (!e->xdp[i])
+		return -errno;
 	err = unpin_all(e->ep[i]->obj);
 	if (!err)
 		err = unpin_all(e->up[i]->obj);
+	if (!err)
+		err = unpin_all(e->xdp[i]->obj);
 	if (err)
 		return err;
 	if (tcp_new_s) {
-		/* two objects, two .rodata: both programs must agree */
+		/* three objects, three .rodata: all programs must agree */
 		e->ep[i]->rodata->sl_ct_tcp_new_s = tcp_new_s;
 		e->up[i]->rodata->sl_ct_tcp_new_s = tcp_new_s;
+		e->xdp[i]->rodata->sl_ct_tcp_new_s = tcp_new_s;
 	}
 	if (maps) {
 		err = reuse_maps(e->ep[i]->obj, maps);
@@ -1513,12 +2175,15 @@ static int load_pair(struct env *e, int i, struct bpf_object *maps, __u32 tcp_ne
 		err = reuse_maps(e->up[i]->obj, e->ep[i]->obj);
 	if (!err)
 		err = sl_uplink_test__load(e->up[i]);
+	if (!err)
+		err = reuse_maps(e->xdp[i]->obj, e->ep[i]->obj);
+	if (!err)
+		err = sl_xdp_test__load(e->xdp[i]);
 	if (err)
 		return err;
-	/* the same kernel map behind both, or replies would never find their flow */
-	if (!map_id(e->ep[i]->maps.sl_ct) ||
-	    map_id(e->ep[i]->maps.sl_ct) != map_id(e->up[i]->maps.sl_ct)) {
-		printf("sl_ct of sl_uplink is not the map of sl_endpoint\n");
+	/* the same kernel maps behind all, or replies would never find their flow */
+	if (!same_maps(e->up[i]->obj, e->ep[i]->obj) || !same_maps(e->xdp[i]->obj, e->ep[i]->obj)) {
+		printf("the maps of sl_uplink or sl_xdp are not those of sl_endpoint\n");
 		return -EINVAL;
 	}
 	return 0;
@@ -1541,7 +2206,7 @@ int main(void)
 {
 	struct env e = {0};
 	size_t i;
-	int err, i_pair;
+	int err, i_set;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (unshare(CLONE_NEWNET)) {
@@ -1563,21 +2228,25 @@ int main(void)
 		sl_t_failed++;
 		return sl_test_summary("bpf/nat");
 	}
-	err = load_pair(&e, 0, NULL, 0);
+	err = load_set(&e, 0, NULL, 0);
 	if (!err)
-		err = load_pair(&e, 1, e.ep[0]->obj, 1);
+		err = load_set(&e, 1, e.ep[0]->obj, 1);
 	if (err)
 		goto load_failed;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		static const char *const ran_names[] = {"", "[tc]", "[xdp]", "[tc, xdp]"};
+		unsigned int ran;
+
 		sl_t_cur = cases[i].name;
 		sl_t_cur_failed = 0;
-		run_case(&e, &cases[i]);
+		ran = run_case(&e, &cases[i]);
 		if (sl_t_cur_failed)
 			sl_t_failed++;
 		else
 			sl_t_passed++;
-		printf("%s %s\n", sl_t_cur_failed ? "FAIL" : "ok  ", cases[i].name);
+		printf("%s %s %s\n", sl_t_cur_failed ? "FAIL" : "ok  ", cases[i].name,
+		       ran_names[ran & 3]);
 	}
 	goto out;
 
@@ -1586,14 +2255,16 @@ load_failed:
 		err = skip_needs_root();
 		goto destroy;
 	}
-	printf("open/load BPF objects sl_endpoint + sl_uplink (test build): %s\n", strerror(-err));
+	printf("open/load BPF objects sl_endpoint + sl_uplink + sl_xdp (test build): %s\n",
+	       strerror(-err));
 	sl_t_failed++;
 out:
 	err = sl_test_summary("bpf/nat");
 destroy:
-	for (i_pair = 1; i_pair >= 0; i_pair--) {
-		sl_uplink_test__destroy(e.up[i_pair]);
-		sl_endpoint_test__destroy(e.ep[i_pair]);
+	for (i_set = 1; i_set >= 0; i_set--) {
+		sl_xdp_test__destroy(e.xdp[i_set]);
+		sl_uplink_test__destroy(e.up[i_set]);
+		sl_endpoint_test__destroy(e.ep[i_set]);
 	}
 	return err;
 }

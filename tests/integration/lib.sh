@@ -134,7 +134,9 @@ wait_for() {
 }
 
 counter() {
-	sl -j stats | jq -e ".counters.$1.packets"
+	local v
+	v=$(sl -j stats | jq -e ".counters.$1.packets") || return 1
+	echo "$v"
 }
 
 _report() {
@@ -171,12 +173,13 @@ check_fails() {
 
 # What a rejected command must leave alone: the networks and endpoints the
 # CLI reports, the state file, the contents of the pinned maps (but counters
-# and conntrack, which traffic changes), and the links, IPv4 addresses and
-# routes of every test namespace.
+# and flow tables, *_ct and *_rev, which traffic changes), and the links, IPv4
+# addresses and routes of every test namespace.
 snapshot() {
-	local ns n m
-	sl -j network ls
-	for n in $(sl -j network ls | jq -r '.[].name'); do
+	local ns n m ls
+	ls=$(sl -j network ls)
+	echo "$ls"
+	for n in $(jq -r '.[].name' <<<"$ls" 2>/dev/null); do
 		sl -j network inspect "$n"
 	done
 	echo "--- state"
@@ -184,16 +187,16 @@ snapshot() {
 	if command -v bpftool >/dev/null; then
 		for m in "/sys/fs/bpf/sluice/$SL_INST"/*; do
 			[ -f "$m" ] || continue
-			case ${m##*/} in *stats* | *_ct) continue ;; esac
-			echo "--- map ${m##*/}"
-			bpftool -j map dump pinned "$m" 2>&1 | jq -c 'sort_by(.key) | .[] | [.key, .value]' 2>&1
-		done
+			case ${m##*/} in *stats* | *_ct | *_rev) continue ;; esac
+			printf '{"map":"%s","dump":' "${m##*/}"
+			bpftool -j map dump pinned "$m" 2>/dev/null || printf 'null'
+			printf '}\n'
+		done | jq -c '.map as $m | (.dump // [] | sort_by(.key)[] | [$m, .key, .value]), [$m]' 2>&1
 	fi
 	for ns in "${_netns[@]}"; do
 		echo "--- $ns"
-		ip -n "$ns" -o link show 2>/dev/null | awk -F': ' '{print $2}' | sort
-		ip -n "$ns" -4 -o addr show 2>/dev/null | sort
-		ip -n "$ns" -4 route show 2>/dev/null
+		printf 'link show\naddr show\nroute show\n' |
+			ip -n "$ns" -4 -o -batch - 2>/dev/null | sed -E 's/^[0-9]+: ([^:]+): .*(link\/[a-z]+).*/\1 \2/'
 	done
 }
 
