@@ -18,7 +18,7 @@ static __always_inline enum sl_ctr sl_hairpin_or_local(const struct sl_pkt *pkt,
 						       struct sl_nat_target *t,
 						       struct sl_endpoint **dst)
 {
-	enum sl_ctr verdict = sl_dnat_decide(pkt, f, src, t);
+	enum sl_ctr verdict = sl_dnat_decide(pkt, f, src, false, t);
 
 	if (verdict != SL_CTR_UPLINK_PASS && verdict != SL_CTR_PASS_NO_FLOW)
 		return verdict;

@@ -20,12 +20,15 @@ int sl_up_ingress(struct __sk_buff *skb)
 	if (sl_parse_flow(&pkt, &f) != SL_PARSE_OK)
 		verdict = SL_CTR_UPLINK_PASS;
 	else
-		verdict = sl_dnat_decide(&pkt, &f, NULL, &t);
+		verdict = sl_dnat_decide(&pkt, &f, NULL, false, &t);
 	sl_count(verdict, &pkt);
 
 	switch (verdict) {
 	case SL_CTR_NAT_NEW:
 	case SL_CTR_NAT_FWD:
+		/* External backends: rewritten here, routed by the host stack. */
+		if (t.flags & SL_CT_F_EXTERNAL)
+			return sl_tc_nat(skb, &f, false, t.addr, t.port) ? TC_ACT_SHOT : TC_ACT_OK;
 		return sl_tc_nat_forward(skb, &f, &t, false);
 	case SL_CTR_UPLINK_PASS:
 	case SL_CTR_PASS_NO_FLOW:
@@ -33,6 +36,32 @@ int sl_up_ingress(struct __sk_buff *skb)
 	default:
 		return TC_ACT_SHOT;
 	}
+}
+
+/*
+ * tc ingress on a bridge whose containers sluice does not manage (Docker's
+ * docker0, with sluice-proxy): replies of published-port flows DNATed on the
+ * uplink to such containers are reverse-NATed and sent out of the uplink
+ * before netfilter sees them; everything else continues untouched.
+ */
+SEC("tc")
+int sl_br_ingress(struct __sk_buff *skb)
+{
+	struct sl_nat_target t;
+	enum sl_ctr verdict;
+	struct sl_flow f;
+	struct sl_pkt pkt;
+
+	sl_pkt_from_skb(&pkt, skb);
+	if (sl_parse_flow(&pkt, &f) != SL_PARSE_OK)
+		return TC_ACT_OK;
+	verdict = sl_reply_decide(&pkt, &f, &t);
+	if (verdict == SL_CTR_MAX)
+		return TC_ACT_OK;
+	sl_count(verdict, &pkt);
+	if (verdict != SL_CTR_NAT_REPLY)
+		return TC_ACT_SHOT;
+	return sl_tc_nat_forward(skb, &f, &t, true);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -34,8 +34,10 @@ int sl_xdp_uplink(struct xdp_md *ctx)
 	if (sl_parse_flow(&pkt, &f) != SL_PARSE_OK)
 		verdict = SL_CTR_UPLINK_PASS;
 	else
-		verdict = sl_dnat_decide(&pkt, &f, NULL, &t);
-	sl_count(verdict, &pkt);
+		verdict = sl_dnat_decide(&pkt, &f, NULL, true, &t);
+	/* What XDP passes on, tc sees and counts: count it once. */
+	if (verdict != SL_CTR_UPLINK_PASS && verdict != SL_CTR_PASS_NO_FLOW)
+		sl_count(verdict, &pkt);
 
 	switch (verdict) {
 	case SL_CTR_NAT_NEW:

@@ -38,6 +38,7 @@
 #define SL_PROG_UPLINK   "sl_up_ingress"
 #define SL_PROG_XDP_UPLINK "sl_xdp_uplink"
 #define SL_PROG_XDP_PASS   "sl_xdp_pass"
+#define SL_PROG_BRIDGE     "sl_br_ingress"
 /* cgroup socket hooks (pinned as links under <pin dir>/links/). */
 #define SL_PROG_CONNECT4 "sl_connect4"
 #define SL_PROG_SENDMSG4 "sl_sendmsg4"
@@ -126,6 +127,12 @@ struct sl_svc {
 };
 
 #define SL_SVC_F_ALLOWLIST (1U << 0) /* only sources in sl_allow for this id may connect */
+/*
+ * The backend is not a sluice endpoint but a container the host stack routes
+ * to (Docker's bridge, through sluice-proxy): DNAT on the uplink, then the
+ * host stack delivers; replies are caught on that bridge (sl_br_ingress).
+ */
+#define SL_SVC_F_EXTERNAL (1U << 1)
 
 /*
  * sl_allow: LPM trie of the source networks a mapping admits (--allow).
@@ -183,6 +190,7 @@ struct sl_ct {
  */
 #define SL_CT_F_PEER (1U << 0) /* REPLY delivered into a container, not out of an uplink */
 #define SL_CT_F_SELF (1U << 1) /* client and backend are the same container: SNAT to gateway */
+#define SL_CT_F_EXTERNAL (1U << 2) /* backend reached through the host stack (SL_SVC_F_EXTERNAL) */
 
 /* TCP and UDP flow states; the timeouts below apply per state. */
 enum sl_ct_state {

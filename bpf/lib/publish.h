@@ -58,6 +58,10 @@ static __always_inline void sl_ct_create(const struct sl_pkt *pkt, const struct 
  *   first fragment of a tracked or mapped flow   -> SL_CTR_DROP_FRAGMENT
  *   tracked flow                                 -> SL_CTR_NAT_FWD, *t filled
  *   a container's hairpin flow seen on an uplink -> SL_CTR_UPLINK_PASS (forged)
+ *   external backend (SL_SVC_F_EXTERNAL) in XDP,
+ *     or reached by hairpin                      -> SL_CTR_UPLINK_PASS (tc / not served)
+ *   external backend on tc                       -> NAT_NEW/NAT_FWD, t->ifindex 0:
+ *                                                   DNAT, then the host stack routes
  *   mapping, source not in its --allow list      -> SL_CTR_DROP_NOT_ALLOWED
  *   mapping, TCP segment that is not a bare SYN  -> SL_CTR_PASS_NO_FLOW
  *   0.0.0.0 mapping, daddr not a host address    -> SL_CTR_UPLINK_PASS
@@ -70,7 +74,7 @@ static __always_inline void sl_ct_create(const struct sl_pkt *pkt, const struct 
  */
 static __always_inline enum sl_ctr sl_dnat_decide(const struct sl_pkt *pkt,
 						  const struct sl_flow *f,
-						  const struct sl_iface *src,
+						  const struct sl_iface *src, bool xdp,
 						  struct sl_nat_target *t)
 {
 	struct sl_ct_key key;
@@ -107,6 +111,10 @@ static __always_inline enum sl_ctr sl_dnat_decide(const struct sl_pkt *pkt,
 		ct = NULL;
 	}
 
+	/* XDP leaves flows to external backends to tc: they need the host stack. */
+	if (ct && xdp && (ct->flags & SL_CT_F_EXTERNAL))
+		return SL_CTR_UPLINK_PASS;
+
 	if (ct) {
 		if (f->frag)
 			return SL_CTR_DROP_FRAGMENT;
@@ -140,7 +148,12 @@ static __always_inline enum sl_ctr sl_dnat_decide(const struct sl_pkt *pkt,
 		t->svc_id = svc->id;
 		t->flags = 0;
 		t->snat_addr = 0;
-		if (src) {
+		if (svc->flags & SL_SVC_F_EXTERNAL) {
+			/* XDP: tc does it. Hairpin to such backends is not served. */
+			if (xdp || src)
+				return SL_CTR_UPLINK_PASS;
+			t->flags = SL_CT_F_EXTERNAL;
+		} else if (src) {
 			t->flags = SL_CT_F_PEER;
 			if (t->addr == f->saddr) {
 				t->flags |= SL_CT_F_SELF;
@@ -150,13 +163,17 @@ static __always_inline enum sl_ctr sl_dnat_decide(const struct sl_pkt *pkt,
 		verdict = SL_CTR_NAT_NEW;
 	}
 
-	ekey.addr = t->addr;
-	ep = bpf_map_lookup_elem(&sl_endpoints, &ekey);
-	if (!ep)
-		return SL_CTR_DROP_NO_BACKEND;
-	t->ifindex = ep->ifindex;
-	__builtin_memcpy(t->dst_mac, ep->mac, ETH_ALEN);
-	__builtin_memcpy(t->src_mac, ep->gw_mac, ETH_ALEN);
+	if (t->flags & SL_CT_F_EXTERNAL) {
+		t->ifindex = 0; /* the host stack routes it */
+	} else {
+		ekey.addr = t->addr;
+		ep = bpf_map_lookup_elem(&sl_endpoints, &ekey);
+		if (!ep)
+			return SL_CTR_DROP_NO_BACKEND;
+		t->ifindex = ep->ifindex;
+		__builtin_memcpy(t->dst_mac, ep->mac, ETH_ALEN);
+		__builtin_memcpy(t->src_mac, ep->gw_mac, ETH_ALEN);
+	}
 	if (verdict == SL_CTR_NAT_NEW)
 		sl_ct_create(pkt, f, t, now);
 	sl_svc_count(t->svc_id, pkt, verdict == SL_CTR_NAT_NEW);

@@ -63,7 +63,7 @@ static __always_inline void sl_sock_xlate(struct bpf_sock_addr *ctx, __u32 *addr
 	if (!svc)
 		return;
 	ekey.addr = svc->backend_addr;
-	if (!bpf_map_lookup_elem(&sl_endpoints, &ekey))
+	if (!(svc->flags & SL_SVC_F_EXTERNAL) && !bpf_map_lookup_elem(&sl_endpoints, &ekey))
 		return;
 	rkey.cookie = bpf_get_socket_cookie(ctx);
 	rkey.addr = svc->backend_addr;
