@@ -62,7 +62,7 @@ all: check-deps $(BINS)
 
 # The packages a fresh Debian 12 machine needs to build and test sluice.
 DEPS_BUILD := make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libmnl-dev pkg-config
-DEPS_TEST  := iproute2 iputils-ping netcat-openbsd procps util-linux jq nftables iptables bind9-dnsutils ethtool
+DEPS_TEST  := iproute2 iputils-ping netcat-openbsd procps util-linux jq nftables iptables bind9-dnsutils ethtool libclang-rt-14-dev
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
@@ -197,7 +197,7 @@ DNSDT_BINS := $(patsubst tests/dnsd/%.c,$(BUILD)/tests/dnsd/%,$(DNSDT_SRCS))
 # A tiny upstream resolver the integration test runs in its own namespace.
 DNS_STUB  := $(BUILD)/tests/dnsd/dns_stub
 
-.PHONY: test-dnsd install-dnsd fuzz
+.PHONY: test-dnsd install-dnsd fuzz fuzz-check
 
 all: $(BUILD)/sluice-dnsd
 test: $(DNSDT_BINS) $(DNS_STUB)
@@ -239,6 +239,12 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(wildcard dnsd/*.[ch] loader/*.[ch])
 	@mkdir -p $(@D)
 	$(call msg,FUZZCC,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) $< $(FUZZ_SRCS_$*) $(FUZZ_LIBS_$*) -o $@
+
+fuzz-check:
+	@rt=$$($(FUZZ_CC) -print-file-name=libclang_rt.fuzzer-$$(uname -m).a); \
+	[ -f "$$rt" ] || { echo "libFuzzer runtime missing: apt-get install libclang-rt-14-dev (or: make deps)"; exit 1; }
+
+$(patsubst %,$(BUILD)/fuzz/%,$(FUZZERS)): | fuzz-check
 
 fuzz: $(patsubst %,$(BUILD)/fuzz/%,$(FUZZERS))
 	$(Q)set -e; for f in $(FUZZERS); do \

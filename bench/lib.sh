@@ -288,6 +288,20 @@ rose() {
 		fi
 	done
 }
+# rose_any KEY...: at least one of the keys rose.
+rose_any() {
+	local k a b seen=""
+	for k in "$@"; do
+		a=$(_snapval "$CHK_BEFORE" "$k")
+		b=$(_snapval "$CHK_AFTER" "$k")
+		seen+="$k $a->$b, "
+		if [[ $a =~ ^[0-9]+$ && $b =~ ^[0-9]+$ ]] && [ "$b" -gt "$a" ]; then
+			CHK_OK+="${seen%, }; "
+			return
+		fi
+	done
+	CHK_WHY+="none of $* rose (${seen%, }); "
+}
 still() {
 	local k a b
 	for k in "$@"; do

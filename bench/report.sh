@@ -100,6 +100,33 @@ row() { # CELLS...: a Markdown table row
 	echo "$out"
 }
 
+# warnings: what makes this run's numbers less trustworthy, found in the
+# data itself: a busy machine (load average above the core count: other
+# work shared the CPUs), CPU steal, metrics whose min-max spread is more than
+# half their median, and metrics that failed in some rounds.
+warnings() {
+	local cores load steal spread w=()
+	cores=$(envv cores)
+	load=$(awk -F, 'NR > 1 && $5 == "loadavg1" && $3 == 0 { s += $6; n++ } END { if (n) printf "%.1f", s / n }' "$CSV")
+	if [ -n "$load" ] && [ -n "$cores" ] && awk -v l="$load" -v c="$cores" 'BEGIN { exit !(l > c) }'; then
+		w+=("the machine was busy: load average $load on $cores cores during the rounds (other work shared the CPUs; CPU-cost columns include it)")
+	fi
+	steal=$(awk -F, 'NR > 1 && $5 == "steal_pct" && $3 == 0 && $6 > m { m = $6 } END { if (m > 2) print m }' "$CSV")
+	[ -n "$steal" ] && w+=("CPU steal up to $steal % in a round")
+	spread=$(awk -F, 'NR > 1 && $4 > 0 && ($2 ~ /^(tcp_rr_1_p50|tcp_rr_1k_p50|udp_rr_p50|tput_1|tput_4|conn_rate)$/) &&
+		($6 - $5) > 0.5 * $4 { printf "%s%s %s", sep, $1, $2; sep = ", " }' "$DIR/stats.csv")
+	[ -n "$spread" ] && w+=("min–max spread above 50 % of the median: $spread")
+	spread=$(awk -F, 'NR > 1 && $7 > 0 && $2 !~ /^(conn_errors)$/ { printf "%s%s %s (%d)", sep, $1, $2, $7; sep = ", " }' "$DIR/stats.csv")
+	[ -n "$spread" ] && w+=("failed in some rounds (see failures.log): $spread")
+	[ ${#w[@]} -eq 0 ] && return
+	echo
+	echo "**Noise and failures in this run** (read the numbers with these in mind):"
+	echo
+	for x in "${w[@]}"; do
+		echo "- $x"
+	done
+}
+
 # ---- summary.md ----------------------------------------------------------
 {
 	echo "# sluice bench: $(envv mode) run of $(envv date)"
@@ -130,6 +157,7 @@ row() { # CELLS...: a Markdown table row
 			"$(ratio "$p" direct tcp_rr_1_p50)" "$(ratio "$p" direct tput_1)" "$(ratio "$p" direct conn_rate)" \
 			"$(ratio "$p" host tcp_rr_1_p50)" "$(ratio "$p" host tput_1)" "$(ratio "$p" host conn_rate)"
 	done
+	warnings
 	echo
 	echo "## Detail and noise"
 	echo

@@ -273,6 +273,25 @@ static int up_uplinks(struct sl_nl *host, const struct sl_dp *dp, struct sl_stat
 		}
 		if ((err = sl_dp_attach_tc_ingress(li.ifindex, li.name, dp->prog_uplink)))
 			return err;
+		/*
+		 * XDP needs complete checksums, and a veth hands over its peer's
+		 * offloaded (partial) ones: by default a veth uplink keeps the tc path.
+		 */
+		if (fallback && !strcmp(li.kind, "veth") && mode != SL_XDP_OFF) {
+			sl_warn("notice: uplink %s is a veth: published ports use the tc path "
+				"(XDP needs complete checksums; --xdp native forces it when the "
+				"peer does not offload them)\n",
+				li.name);
+			mode = SL_XDP_OFF;
+			for (unsigned int j = 0; j < i; j++)
+				if (!sl_nl_link_get(host, st->uplinks[j], &li))
+					sl_dp_xdp_detach(li.ifindex);
+			sl_err_clear();
+			if (sl_nl_link_get(host, st->uplinks[i], &li)) {
+				sl_err_clear();
+				continue;
+			}
+		}
 		was = sl_dp_xdp_query(li.ifindex);
 		err = sl_dp_xdp_attach(li.ifindex, li.name, dp->prog_xdp_uplink, mode);
 		if (err == -EOPNOTSUPP && fallback) {

@@ -1691,7 +1691,7 @@ static const struct demo_step demo_steps[] = {
 	PROBE("other -> web, TCP across networks", step_tcp, NS_OTHER, NS_WEB, false),
 	SECTION("Published ports: a remote client on the uplink, XDP in front"),
 	RUN(NULL, step_client),
-	CLI("up", "--uplink", UPLINK),
+	CLI("up", "--uplink", UPLINK, "--xdp", "native"),
 	CLI_EXCERPT(status_line, "status"),
 	CLI("port", "publish", "web", PUB_SPEC),
 	CLI("port", "ls"),

@@ -46,9 +46,13 @@ static __always_inline __u64 sl_ct_timeout_ns(__u8 proto, __u8 state)
 	return (__u64)s * SL_NSEC_PER_SEC;
 }
 
+/*
+ * Signed: another CPU may have refreshed last_seen with a timestamp later
+ * than our now; an unsigned difference would wrap and expire a busy flow.
+ */
 static __always_inline bool sl_ct_expired(const struct sl_ct *ct, __u8 proto, __u64 now)
 {
-	return now - ct->last_seen > sl_ct_timeout_ns(proto, ct->state);
+	return (__s64)(now - ct->last_seen) > (__s64)sl_ct_timeout_ns(proto, ct->state);
 }
 
 /* The state after a packet with tcp_flags in direction dir. */
