@@ -100,23 +100,10 @@ static int up_opt(int opt, const char *arg, void *ctx)
 	return 0;
 }
 
-static bool stale_svc(const void *key, const void *value, void *arg)
-{
-	const struct sl_svc_key *k = key;
-	const struct sl_state *st = arg;
-
-	(void)value;
-	for (unsigned int i = 0; i < st->n_ports; i++)
-		if (st->ports[i].host_addr == k->addr && htons(st->ports[i].host_port) == k->port &&
-		    st->ports[i].proto == k->proto)
-			return false;
-	return true;
-}
-
 /*
- * Install every mapping of the state (their endpoints were just restored)
- * and remove mappings the state no longer has. A mapping whose endpoint is
- * gone is dropped from the state with a warning.
+ * Install every mapping of the state (their endpoints were just restored).
+ * A mapping whose endpoint is gone is dropped from the state with a warning;
+ * mappings the state no longer has went in ep_reconcile.
  */
 static int restore_ports(const struct sl_dp *dp, struct sl_state *st)
 {
@@ -129,7 +116,6 @@ static int restore_ports(const struct sl_dp *dp, struct sl_state *st)
 		sl_err_clear();
 		sl_state_del_port(st, i);
 	}
-	sl_dp_map_delete_if(dp->map_svc, sizeof(struct sl_svc_key), 0, stale_svc, st);
 	return 0;
 }
 

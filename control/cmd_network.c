@@ -640,7 +640,6 @@ static int network_connect(struct ctl *c, int argc, char **argv)
 	dp_open = true;
 	if ((err = sl_nl_open(&host)))
 		goto out;
-	ep_reconcile(&c->inst, host, &dp, &st);
 
 	net = need_network(&st, argv[first]);
 	if (!net) {
@@ -716,6 +715,7 @@ static int network_connect(struct ctl *c, int argc, char **argv)
 		ep_unplumb(host, &dp, &ep);
 		goto out;
 	}
+	sl_crashpoint("connect-before-state");
 	if (!sl_state_add_endpoint(&st, &ep)) {
 		err = sl_errf(-ENOMEM, "out of memory");
 		ep_unplumb(host, &dp, &ep);
@@ -793,6 +793,7 @@ static int network_disconnect(struct ctl *c, int argc, char **argv)
 		goto out;
 	if ((err = sl_nl_open(&host)))
 		goto out;
+	sl_crashpoint("disconnect-after-state");
 	if (up)
 		ports_unapply_all(&dp, ports, n_ports);
 	err = ep_unplumb(host, up ? &dp : NULL, &copy);

@@ -396,6 +396,7 @@ static int port_publish(struct ctl *c, int argc, char **argv)
 	for (; n_applied < n_added; n_applied++)
 		if ((err = port_apply(&dp, &st, &added[n_applied])))
 			goto undo;
+	sl_crashpoint("publish-before-state");
 	for (unsigned int i = 0; i < n_added; i++)
 		if (!sl_state_add_port(&st, &added[i])) {
 			err = sl_errf(-ENOMEM, "out of memory");

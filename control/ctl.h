@@ -45,6 +45,8 @@ bool ctl_wants_help(int argc, char **argv);
  */
 int ctl_begin(struct ctl *c, struct sl_state *st);
 int ctl_commit(struct ctl *c, const struct sl_state *st);
+/* Remove links and map entries that no record of st owns (leftovers of a killed run). */
+void ctl_reconcile(struct ctl *c, const struct sl_state *st);
 void ctl_end(struct ctl *c, struct sl_state *st);
 /* Read-only: load without the lock (the file is replaced atomically). */
 int ctl_load(struct ctl *c, struct sl_state *st);

@@ -163,6 +163,7 @@ int ep_plumb(const struct sl_instance *inst, struct sl_nl *host, const struct sl
 	err = sl_nl_veth_create(host, &spec);
 	if (err)
 		return err;
+	sl_crashpoint("connect-after-veth");
 	err = sl_nl_link_get(host, ep->host_ifname, &li);
 	if (err)
 		goto undo;
@@ -295,6 +296,22 @@ static bool stale_subnet(const void *key, const void *value, void *arg)
 	return true;
 }
 
+/* Published ports the state does not have; sluice-proxy's (external) are its own. */
+static bool stale_svc(const void *key, const void *value, void *arg)
+{
+	const struct sl_svc_key *k = key;
+	const struct sl_svc *v = value;
+	const struct sl_state *st = arg;
+
+	if (v->flags & SL_SVC_F_EXTERNAL)
+		return false;
+	for (unsigned int i = 0; i < st->n_ports; i++)
+		if (st->ports[i].host_addr == k->addr && htons(st->ports[i].host_port) == k->port &&
+		    st->ports[i].proto == k->proto)
+			return false;
+	return true;
+}
+
 int ep_reconcile(const struct sl_instance *inst, struct sl_nl *host, const struct sl_dp *dp,
 		 const struct sl_state *st)
 {
@@ -322,6 +339,8 @@ int ep_reconcile(const struct sl_instance *inst, struct sl_nl *host, const struc
 						stale_iface, &rc);
 		removed += sl_dp_map_delete_if(dp->map_subnets, sizeof(struct sl_subnet_key), 0,
 						stale_subnet, (void *)st);
+		removed += sl_dp_map_delete_if(dp->map_svc, sizeof(struct sl_svc_key),
+						sizeof(struct sl_svc), stale_svc, (void *)st);
 	}
 	free(rc.owned);
 	if (removed)

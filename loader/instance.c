@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* instance.c - instance paths, the instance lock, privileges and bpffs. */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -220,4 +221,12 @@ int sl_rmtree(const char *path)
 	if (nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT)
 		return -errno;
 	return 0;
+}
+
+void sl_crashpoint(const char *name)
+{
+	const char *want = getenv("SLUICE_CRASHPOINT");
+
+	if (want && !strcmp(want, name))
+		raise(SIGKILL);
 }

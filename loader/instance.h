@@ -43,6 +43,13 @@ int sl_check_privileges(void);
 /* Make sure the pin root's filesystem is bpffs, mounting /sys/fs/bpf when it is missing. */
 int sl_bpffs_ensure(const struct sl_instance *inst);
 
+/*
+ * Fault injection for tests: when SLUICE_CRASHPOINT names this point, the
+ * process kills itself with SIGKILL there, as a crash or an OOM kill would,
+ * so tests can prove the next run cleans up or finishes the work.
+ */
+void sl_crashpoint(const char *name);
+
 /* Remove a directory tree (pins, state); missing is fine. */
 int sl_rmtree(const char *path);
 /* mkdir -p with mode. */
