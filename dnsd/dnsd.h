@@ -22,7 +22,7 @@
 #define DNSD_LISTEN_ADDR    "127.0.0.11"
 #define DNSD_LISTEN_PORT    53
 #define DNSD_MAX_UPSTREAMS  8
-#define DNSD_MAX_TCP        512  /* client TCP connections, all namespaces */
+#define DNSD_MAX_TCP	    512 /* client TCP connections, all namespaces */
 #define DNSD_MAX_TCP_PER_NS 16
 #define DNSD_TCP_IDLE_MS    10000
 #define DNSD_MAX_FORWARDS   1024 /* queries in flight upstream, all clients */

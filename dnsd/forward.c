@@ -346,9 +346,8 @@ static int fwd_start(struct dnsd *d, struct dns_fwd *f)
 
 	if (f->up >= d->n_upstreams)
 		return -ENOENT; /* a SIGHUP took the upstreams away */
-	fd = socket(up->ss_family, (f->tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK |
-					   SOCK_CLOEXEC,
-		    0);
+	fd = socket(up->ss_family,
+		    (f->tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	f->ev = (struct dns_ev){.kind = DNS_EV_UPSTREAM, .fd = fd};

@@ -29,7 +29,7 @@
 #include "state.h"
 
 #define UDP_BATCH     32
-#define UDP_ROUNDS    4		 /* batches per wakeup, so one busy namespace cannot starve others */
+#define UDP_ROUNDS    4 /* batches per wakeup, so one busy namespace cannot starve others */
 #define TCP_OUT_LIMIT (256 << 10) /* a client that does not read its answers is cut off */
 
 struct dns_tcp {
@@ -202,7 +202,8 @@ int dnsd_reload(struct dnsd *d)
 
 	err = sl_state_load(d->state_path, &st);
 	if (err) {
-		dns_warn_sl(d->zone ? "reload: keeping the previous names" : "cannot load the state");
+		dns_warn_sl(d->zone ? "reload: keeping the previous names"
+				    : "cannot load the state");
 		return err;
 	}
 	ids = calloc(st.n_endpoints ? st.n_endpoints : 1, sizeof(*ids));
@@ -262,8 +263,8 @@ int dnsd_reload(struct dnsd *d)
 			 DNSD_LISTEN_ADDR, DNSD_LISTEN_PORT);
 	}
 	dns_zone_free(old);
-	dns_info("state: %u networks, %u endpoints, %u names; serving %u namespaces",
-		 st.n_networks, st.n_endpoints, dns_zone_n_names(z), d->n_ns);
+	dns_info("state: %u networks, %u endpoints, %u names; serving %u namespaces", st.n_networks,
+		 st.n_endpoints, dns_zone_n_names(z), d->n_ns);
 out:
 	free(ids);
 	sl_state_free(&st);
@@ -272,25 +273,32 @@ out:
 
 /* --- queries ------------------------------------------------------------ */
 
-static void log_query(struct dnsd *d, struct dns_ns *ns, const struct dns_query *q,
-		      enum dns_verdict v, const uint8_t *out, size_t outlen, bool tcp)
+static const char *rcode_name(unsigned int rcode)
+{
+	static const char *const names[] = {"NOERROR",	"FORMERR", "SERVFAIL",
+					    "NXDOMAIN", "NOTIMP",  "REFUSED"};
+
+	return rcode < sizeof(names) / sizeof(names[0]) ? names[rcode] : "rcode > 5";
+}
+
+/* One line per query at -vvv; nothing is formatted below that level. */
+static void log_query(struct dns_ns *ns, const struct dns_query *q, enum dns_verdict v,
+		      const uint8_t *out, size_t outlen, bool tcp)
 {
 	char name[1024];
+	const char *what;
 
-	(void)d;
 	if (sl_log_get_level() < SL_LOG_VERBOSE)
 		return;
 	dns_name_to_text(q->qname, q->qname_len, name, sizeof(name));
+	if (v == DNS_V_FORWARD)
+		what = "forward";
+	else if (v == DNS_V_DROP || outlen < 4)
+		what = "drop";
+	else
+		what = rcode_name(out[3] & 0xf);
 	dns_verbose("%s %s: %s type %u -> %s", ns->name, tcp ? "tcp" : "udp",
-		    q->qname_len ? name : "(no question)", q->qtype,
-		    v == DNS_V_FORWARD ? "forward"
-		    : v == DNS_V_DROP  ? "drop"
-		    : outlen >= 4      ? (const char *[]){"NOERROR", "FORMERR", "SERVFAIL",
-						     "NXDOMAIN", "NOTIMP", "REFUSED", "rcode 6",
-						     "rcode 7", "rcode 8", "rcode 9", "rcode 10",
-						     "rcode 11", "rcode 12", "rcode 13", "rcode 14",
-						     "rcode 15"}[out[3] & 0xf]
-				       : "?");
+		    q->qname_len ? name : "(no question)", q->qtype, what);
 }
 
 static enum dns_verdict answer(struct dnsd *d, struct dns_ns *ns, bool tcp, const uint8_t *msg,
@@ -311,7 +319,7 @@ static enum dns_verdict answer(struct dnsd *d, struct dns_ns *ns, bool tcp, cons
 		d->n_local++;
 	else if (v == DNS_V_DROP)
 		d->n_dropped++;
-	log_query(d, ns, q, v, out, *outlen, tcp);
+	log_query(ns, q, v, out, *outlen, tcp);
 	return v;
 }
 
@@ -355,12 +363,13 @@ void dnsd_udp_ready(struct dnsd *d, struct dns_ns *ns)
 			if (v != DNS_V_ANSWER)
 				continue;
 			iout[n_out] = (struct iovec){tx[n_out], outlen};
-			out[n_out] = (struct mmsghdr){.msg_hdr = {
-							      .msg_name = &peers[i],
-							      .msg_namelen = in[i].msg_hdr.msg_namelen,
-							      .msg_iov = &iout[n_out],
-							      .msg_iovlen = 1,
-						      }};
+			out[n_out] =
+				(struct mmsghdr){.msg_hdr = {
+							 .msg_name = &peers[i],
+							 .msg_namelen = in[i].msg_hdr.msg_namelen,
+							 .msg_iov = &iout[n_out],
+							 .msg_iovlen = 1,
+						 }};
 			n_out++;
 		}
 		/* A full socket buffer drops answers, as a full network would: the client retries. */
@@ -479,7 +488,8 @@ static bool tcp_queue(struct dnsd *d, struct dns_tcp *c, const uint8_t *msg, siz
 	size_t need = c->out_len + 2 + len;
 
 	if (len > DNS_MSG_MAX || need - c->out_off > TCP_OUT_LIMIT) {
-		dns_debug("container %s: TCP client does not read its answers, closing", c->ns->name);
+		dns_debug("container %s: TCP client does not read its answers, closing",
+			  c->ns->name);
 		tcp_close(d, c);
 		return false;
 	}

@@ -142,7 +142,8 @@ static void inotify_ready(struct dnsd *d)
 			return;
 		for (char *p = buf; p < buf + n; p += sizeof(*e) + e->len) {
 			e = (const struct inotify_event *)p;
-			if (e->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF | IN_Q_OVERFLOW)) {
+			if (e->mask &
+			    (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF | IN_Q_OVERFLOW)) {
 				/* The directory went (down --purge): the state is empty now. */
 				if (e->mask & IN_IGNORED)
 					d->ino_wd = -1;
@@ -256,9 +257,10 @@ static int pidfile_lock(struct dnsd *d)
 		close(pid_fd);
 		pid_fd = -1;
 		if (err == -EWOULDBLOCK)
-			return sl_errf(-EEXIST,
-				       "sluice-dnsd already runs for instance %s (pid %s, pidfile %s)",
-				       d->inst.name, buf[0] ? buf : "?", pid_path);
+			return sl_errf(
+				-EEXIST,
+				"sluice-dnsd already runs for instance %s (pid %s, pidfile %s)",
+				d->inst.name, buf[0] ? buf : "?", pid_path);
 		return sl_errf(err, "lock pidfile %s: %s", pid_path, strerror(-err));
 	}
 	return 0;

@@ -61,7 +61,7 @@ struct dns_zone;
 struct dns_view;
 
 #define DNS_HDR_LEN   12
-#define DNS_NAME_MAX  255   /* wire form, root label included */
+#define DNS_NAME_MAX  255 /* wire form, root label included */
 #define DNS_LABEL_MAX 63
 #define DNS_UDP_MIN   512   /* without EDNS */
 #define DNS_EDNS_SIZE 4096  /* the UDP size we advertise and accept */
@@ -120,8 +120,8 @@ struct dns_query {
 	uint8_t qname[DNS_NAME_MAX]; /* wire form, uncompressed, case as received */
 	size_t qname_len;	     /* 0: no question parsed */
 	uint16_t qtype, qclass;
-	bool edns;		/* an OPT record was present */
-	uint16_t edns_size;	/* its UDP size, raised to 512 */
+	bool edns;	    /* an OPT record was present */
+	uint16_t edns_size; /* its UDP size, raised to 512 */
 	uint8_t edns_version;
 	bool edns_do;
 };

@@ -126,9 +126,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (out[0] != msg[0] || out[1] != msg[1] || !(out[2] & 0x80))
 			abort();
-		limit = ctx.tcp ? DNS_MSG_MAX : dns_query_parse(msg, size, &pq) == DNS_P_OK
-						      ? dns_udp_limit(&pq)
-						      : DNS_UDP_MIN;
+		limit = ctx.tcp					      ? DNS_MSG_MAX
+			: dns_query_parse(msg, size, &pq) == DNS_P_OK ? dns_udp_limit(&pq)
+								      : DNS_UDP_MIN;
 		if (outlen > limit)
 			abort();
 		check_well_formed(out, outlen);

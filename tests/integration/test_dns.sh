@@ -200,6 +200,23 @@ check "malformed queries: FORMERR for a compression loop" eval \
 	 ip netns exec $A timeout 3 nc -u -w1 127.0.0.11 53 | od -An -tx1 | tr -d " \n" | grep -q "^123481010000"'
 check "still serving after malformed input" eval '[ "$(short $A bravo)" = "$IP_B" ]'
 
+# regress_fwd_reply_closes_conn: a forwarded answer whose TCP client had gone
+# closed the connection while relaying it, which freed the forward a second
+# time. TCP clients that pipeline forwarded queries and vanish drive that path.
+vanishing_tcp_clients() {
+	ip netns exec "$A" bash -c '
+		www="\x00\x1d\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03www\x07example\x00\x00\x01\x00\x01"
+		big="\x00\x1d\x12\x35\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03big\x07example\x00\x00\x01\x00\x01"
+		for i in $(seq 1 30); do
+			exec 3<>/dev/tcp/127.0.0.11/53 || exit 1
+			printf "$www$big$www$big" >&3
+			exec 3>&-
+		done'
+	sleep 0.5
+}
+check "regress_fwd_reply_closes_conn: TCP clients vanishing mid-forward" eval \
+	'vanishing_tcp_clients && kill -0 $(dnsd_pid) && [ "$(short $A bravo)" = "$IP_B" ]'
+
 # --- live updates -------------------------------------------------------------
 
 check "connect echo: visible to alpha within 100 ms" eval \
