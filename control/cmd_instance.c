@@ -23,6 +23,7 @@ static void usage_up(void)
 	fprintf(stderr,
 		"Usage: sluice up [--uplink IFACE]... [--xdp { native | generic | off }]\n"
 		"                 [--cgroup { PATH | root | none }]\n"
+		"                 [--no-dns | --dns-upstream { IP[:PORT] | none }...]\n"
 		"Load (or reload) the datapath, keeping the pinned maps, and restore every\n"
 		"network, endpoint and published port of the state file. Safe to run again.\n"
 		"  --uplink  interfaces where remote clients reach published ports\n"
@@ -32,7 +33,10 @@ static void usage_up(void)
 		"  --cgroup  cgroup v2 directory whose processes reach published ports at the\n"
 		"            socket (localhost, host addresses); 'root' = the whole host (the\n"
 		"            cgroup v2 root), 'none' detaches. Default: the recorded one, else\n"
-		"            $SLUICE_CGROUP, else none.\n");
+		"            $SLUICE_CGROUP, else none.\n"
+		"  --no-dns  do not start sluice-dnsd (container names on 127.0.0.11)\n"
+		"  --dns-upstream  where dnsd forwards other names (default: $SLUICE_DNS_UPSTREAM,\n"
+		"            else /etc/resolv.conf); 'none' answers local names only\n");
 }
 
 static void usage_down(void)
@@ -71,6 +75,9 @@ struct up_args {
 	const char *uplinks[SL_STATE_MAX_UPLINKS];
 	const char *cgroup;
 	const char *xdp;
+	bool no_dns;
+	unsigned int n_dns;
+	const char *dns[SL_MAX_DNS_UPSTREAMS];
 };
 
 static int up_opt(int opt, const char *arg, void *ctx)
@@ -78,6 +85,14 @@ static int up_opt(int opt, const char *arg, void *ctx)
 	struct up_args *a = ctx;
 	enum sl_xdp_mode mode;
 
+	if (opt == 'n')
+		a->no_dns = true;
+	if (opt == 'd') {
+		if (a->n_dns >= SL_MAX_DNS_UPSTREAMS)
+			return ctl_usage("too many --dns-upstream options (at most %d)",
+					 SL_MAX_DNS_UPSTREAMS);
+		a->dns[a->n_dns++] = arg;
+	}
 	if (opt == 'x') {
 		if (sl_xdp_mode_parse(arg, &mode))
 			return ctl_usage("invalid --xdp '%s': expected native, generic or off", arg);
@@ -315,6 +330,8 @@ int cmd_up(struct ctl *c, int argc, char **argv)
 		{"uplink", required_argument, NULL, 'u'},
 		{"cgroup", required_argument, NULL, 'c'},
 		{"xdp", required_argument, NULL, 'x'},
+		{"no-dns", no_argument, NULL, 'n'},
+		{"dns-upstream", required_argument, NULL, 'd'},
 		{NULL, 0, NULL, 0},
 	};
 	struct up_args a = {0};
@@ -387,6 +404,19 @@ int cmd_up(struct ctl *c, int argc, char **argv)
 		goto out;
 	if ((err = ctl_commit(c, &st)))
 		goto out;
+	if (a.no_dns && a.n_dns)
+		sl_warn("warning: --dns-upstream ignored with --no-dns\n");
+	if (!a.no_dns) {
+		const char *env = getenv("SLUICE_DNS_UPSTREAM");
+
+		/* The datapath is up either way: a DNS failure is reported, not undone. */
+		if (!a.n_dns && env && *env)
+			a.dns[a.n_dns++] = env;
+		if (ctl_dnsd_start(c, a.dns, a.n_dns)) {
+			sl_warn("warning: %s\n", sl_err_msg());
+			sl_err_clear();
+		}
+	}
 	out_obj_open(NULL);
 	out_str("instance", "sluice instance '%s' up: ", c->inst.name);
 	out_u64("networks", "%llu network(s), ", st.n_networks);
@@ -433,6 +463,10 @@ int cmd_down(struct ctl *c, int argc, char **argv)
 		goto out;
 	/* --purge must work even on a corrupt state file: that is its job. */
 	sl_err_clear();
+	if (ctl_dnsd_stop(c)) {
+		sl_warn("warning: %s\n", sl_err_msg());
+		sl_err_clear();
+	}
 	if ((err = sl_nl_open(&host)))
 		goto out;
 	for (unsigned int i = 0; i < st.n_endpoints; i++) {

@@ -62,6 +62,11 @@ struct sl_nl;
 struct sl_dp;
 int sync_hostaddrs(struct sl_nl *host, const struct sl_dp *dp);
 
+/* The instance's sluice-dnsd: started by `up`, stopped by `down`. */
+#define SL_MAX_DNS_UPSTREAMS 4
+int ctl_dnsd_start(struct ctl *c, const char *const *upstreams, unsigned int n_upstreams);
+int ctl_dnsd_stop(struct ctl *c);
+
 /* Commands. */
 int cmd_up(struct ctl *c, int argc, char **argv);
 int cmd_down(struct ctl *c, int argc, char **argv);

@@ -38,6 +38,9 @@ SL_CGROUP_ROOT=$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null | grep -q cgro
 	echo /sys/fs/cgroup/unified || echo /sys/fs/cgroup)
 export SLUICE_CGROUP=$SL_CGROUP_ROOT/sluice-test-$T
 mkdir -p "$SLUICE_CGROUP" 2>/dev/null
+# `sluice up` starts sluice-dnsd; tests never let it forward anywhere (a DNS
+# suite that needs forwarding passes --dns-upstream to its own stub).
+export SLUICE_DNS_UPSTREAM=none
 SL_DIRS=("/sys/fs/bpf/sluice/$SL_INST" "/var/lib/sluice/$SL_INST" "/run/sluice/$SL_INST")
 SL_STATE=/var/lib/sluice/$SL_INST/state
 
