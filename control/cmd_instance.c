@@ -17,6 +17,7 @@
 #include "nl.h"
 #include "out.h"
 #include "ports.h"
+#include "proxyreg.h"
 
 static void usage_up(void)
 {
@@ -400,6 +401,7 @@ int cmd_up(struct ctl *c, int argc, char **argv)
 	ep_reconcile(&c->inst, host, &dp, &st);
 	if ((err = restore_ports(&dp, &st)))
 		goto out;
+	sl_proxyreg_reap(&c->inst, &dp); /* sluice-proxy: dead owners out, live mappings back */
 	if ((err = up_cgroup(c, &st, a.cgroup)) || (err = sync_hostaddrs(host, &dp)))
 		goto out;
 	if ((err = ctl_commit(c, &st)))

@@ -23,6 +23,7 @@
 #include "out.h"
 #include "ports.h"
 #include "portspec.h"
+#include "proxyreg.h"
 #include "sockets.h"
 
 #define MAX_SPECS 64
@@ -141,6 +142,21 @@ static int check_free(const struct port_table *t, __u8 proto, __be32 addr, __u16
 			       "pick another host port",
 			       sl_ip4_fmt(addr, ip), port, pname, holder);
 	return 0;
+}
+
+/* A live sluice-proxy mapping (dockerd's) holding addr:port/proto, as an error. */
+static int check_proxy(const struct sl_instance *inst, __u8 proto, __be32 addr, __u16 port)
+{
+	char ip[SL_IP4_STRLEN], cip[SL_IP4_STRLEN];
+	struct sl_proxyreg r;
+
+	if (sl_proxyreg_conflict(inst, proto, addr, port, &r) != 1)
+		return 0;
+	return sl_errf(-EADDRINUSE,
+		       "host port %s:%u/%s is already published by dockerd (sluice-proxy pid %d, "
+		       "-> %s:%u): stop that container or pick another host port",
+		       sl_ip4_fmt(addr, ip), port, proto == IPPROTO_UDP ? "udp" : "tcp", r.pid,
+		       sl_ip4_fmt(r.container_addr, cip), r.container_port);
 }
 
 /* ---- publish ---- */
@@ -304,6 +320,7 @@ static int port_publish(struct ctl *c, int argc, char **argv)
 	if ((err = sl_dp_open(&c->inst, &dp)))
 		goto out;
 	dp_open = true;
+	sl_proxyreg_reap(&c->inst, &dp); /* sluice-proxy mappings of dead owners free their ports */
 	if ((err = sl_nl_open(&host)))
 		goto out;
 	ep = serving_endpoint(&st, argv[optind], a.network);
@@ -364,16 +381,17 @@ static int port_publish(struct ctl *c, int argc, char **argv)
 		for (unsigned int k = 0; k < n; k++) {
 			struct sl_port *p = &added[n_added];
 
-			if ((err = check_free(&table, ps->proto, ps->host_ip4, hports[k]))) {
+			if ((err = check_free(&table, ps->proto, ps->host_ip4, hports[k])) ||
+			    (err = check_proxy(&c->inst, ps->proto, ps->host_ip4, hports[k]))) {
 				free(hports);
 				goto out;
 			}
 			while (next_id < 65536 && (ids_used[next_id / 8] & (1U << (next_id % 8))))
 				next_id++;
-			if (next_id >= SL_MAX_SVC) {
+			if (next_id >= SL_PROXY_ID_BASE) {
 				free(hports);
 				err = sl_errf(-ENOSPC, "no free mapping id: at most %d mappings",
-					      SL_MAX_SVC - 1);
+					      SL_PROXY_ID_BASE - 1);
 				goto out;
 			}
 			ids_used[next_id / 8] |= 1U << (next_id % 8);
@@ -516,6 +534,35 @@ out:
 
 /* ---- ls ---- */
 
+/* `port ls`: a sluice-proxy mapping, shown as container "(docker) IP:PORT". */
+static int ls_proxy(const struct sl_proxyreg *r, void *arg)
+{
+	const struct sl_dp *dp = arg;
+	struct sl_port p = {.id = r->id,
+			    .proto = r->proto,
+			    .host_addr = r->host_addr,
+			    .host_port = r->host_port,
+			    .container_port = r->container_port};
+	struct sl_svc_counter ctr = {0};
+	char ip[SL_IP4_STRLEN];
+
+	snprintf(p.container, sizeof(p.container), "(docker) %s:%u",
+		 sl_ip4_fmt(r->container_addr, ip), r->container_port);
+	snprintf(p.network, sizeof(p.network), "%s", r->bridge);
+	print_mapping(&p, true);
+	out_u64("proxy_pid", NULL, r->pid);
+	if (dp && sl_dp_svc_stats_read(dp, r->id, &ctr) == 0 && sl_log_get_level() > 0)
+		out_text("  packets %llu bytes %llu flows %llu", (unsigned long long)ctr.packets,
+			 (unsigned long long)ctr.bytes, (unsigned long long)ctr.flows);
+	sl_err_clear();
+	out_u64("packets", NULL, ctr.packets);
+	out_u64("bytes", NULL, ctr.bytes);
+	out_u64("flows", NULL, ctr.flows);
+	out_text("\n");
+	out_obj_close();
+	return 0;
+}
+
 static int port_ls(struct ctl *c, int argc, char **argv)
 {
 	const char *container = argc > 1 ? argv[1] : NULL;
@@ -549,6 +596,8 @@ static int port_ls(struct ctl *c, int argc, char **argv)
 		out_text("\n");
 		out_obj_close();
 	}
+	if (!container)
+		sl_proxyreg_foreach(&c->inst, ls_proxy, up ? &dp : NULL);
 	out_arr_close();
 out:
 	if (up)

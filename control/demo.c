@@ -9,7 +9,8 @@
  * an instance of its own) and prints it with its output as a transcript.
  * Every line about traffic comes from a child process that entered a
  * namespace (and, for the socket level, the cgroup) and sent that traffic
- * just now.
+ * just now. Names are asked of the instance's sluice-dnsd (started by `up`)
+ * by a DNS client of the demo's own, on 127.0.0.11 in a container's namespace.
  *
  * Cleanup is registered before anything is created and runs on success, on
  * failure and on SIGINT/SIGTERM. Time is bounded: each child has a timeout,
@@ -34,9 +35,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -71,12 +74,19 @@
 #define DEMO_PORT	       8080
 #define DEMO_MAX_KIDS	       16
 #define DEMO_MAX_ARGS	       32
-#define DEMO_MAX_CHECKS	       24
+#define DEMO_MAX_CHECKS	       32
 #define DEMO_OUT_MAX	       8192
 #define DEMO_WEB_PORT	       80   /* web's second port: the published one */
 #define DEMO_PUB_PORT	       8080 /* published on every host address: 8080:80 */
 #define DEMO_LOCAL_PORT	       8081 /* published on 127.0.0.1 only: 127.0.0.1:8081:80 */
 #define DEMO_RMDIR_TRIES       20   /* the cgroup's last process may take a moment to leave */
+#define DEMO_DNS_IP	       "127.0.0.11" /* sluice-dnsd, in every connected container's netns */
+#define DEMO_DNS_PORT	       53
+#define DEMO_DNS_TRIES	       3    /* UDP attempts of one query, as a stub resolver makes */
+#define DEMO_DNS_WAIT_MS       500  /* one attempt */
+#define DEMO_DNS_RETRY_MS      100  /* after a refused port: the socket may not be bound yet */
+#define DEMO_DNS_MAX_A	       8    /* A records kept from one answer */
+#define DEMO_DNSD_STOP_MS      1000 /* cleanup: a dnsd 'down --purge' left gets this, then SIGKILL */
 #define NETNS_RUN_DIR	       "/run/netns"
 
 #define WEB_IP	   "10.89.1.2"
@@ -118,6 +128,9 @@ struct demo {
 	bool ns_made[NS_MAX]; /* the file is ours: cleanup removes it */
 	int ns_fd[NS_MAX];
 	volatile pid_t kids[DEMO_MAX_KIDS]; /* live children, for cleanup and the backstop */
+	pid_t dnsd_pid;			    /* the instance's sluice-dnsd as last seen, or 0 */
+	char dnsd_pidfile[SL_DIR_MAX + 16]; /* RUN_DIR/dnsd.pid of the instance */
+	char children[64];		    /* /proc/self/task/PID/children: orphans_reap() */
 	struct kid server;		    /* web's TCP server */
 	bool touched;			    /* a CLI step ran: the instance needs a purge */
 	bool uplink_made;	 /* UPLINK exists in the host namespace: ours to delete */
@@ -153,14 +166,17 @@ struct demo_step {
 				    "@cgroup": the demo's cgroup */
 	line_filter keep;	 /* CLI: show only these lines of the output, or NULL: all */
 	int (*fn)(struct demo *d, const struct demo_step *s);
-	enum demo_ns from; /* probes: the sender */
-	enum demo_ns to;   /* probes: the receiver */
-	bool expect_reply; /* TCP probes: a reply (true) or no way through (false) */
-	const char *dst;   /* TCP probes: address to connect to; NULL: to's own */
-	int port;	   /* TCP probes: port; 0: DEMO_PORT */
-	const char *seen;  /* TCP probes: the source web must report; NULL: from's own */
-	bool in_cgroup;	   /* TCP probes: the sender joins the demo's cgroup first */
-	const int *ctrs;   /* counter checks: SL_CTR_* that must rise, ending with -1 */
+	enum demo_ns from;  /* probes: the sender */
+	enum demo_ns to;    /* probes: the receiver */
+	bool expect_reply;  /* TCP probes: a reply (true) or no way through (false) */
+	const char *dst;    /* TCP probes: address to connect to; NULL: to's own */
+	int port;	    /* TCP probes: port; 0: DEMO_PORT */
+	const char *seen;   /* TCP probes: the source web must report; NULL: from's own */
+	bool in_cgroup;	    /* TCP probes: the sender joins the demo's cgroup first */
+	const int *ctrs;    /* counter checks: SL_CTR_* that must rise, ending with -1 */
+	const char *qname;  /* DNS probes: the name asked for */
+	const char *answer; /* DNS probes: the one address expected; NULL: NXDOMAIN */
+	const char *note;   /* DNS probes: said after the expected answer */
 };
 
 static volatile sig_atomic_t demo_stop; /* the signal that asked us to stop */
@@ -296,6 +312,46 @@ static void kid_reap(pid_t pid, int *status)
 		;
 }
 
+static bool kid_tracked(const struct demo *d, pid_t pid)
+{
+	for (unsigned int i = 0; i < DEMO_MAX_KIDS; i++)
+		if (d->kids[i] == pid)
+			return true;
+	return false;
+}
+
+/*
+ * Reap the children of the demo that exited, but spare (0: none) and, unless
+ * all, the tracked kids (kid_wait() reaps those). The demo is a child
+ * subreaper (see cmd_demo()): sluice-dnsd detaches with a double fork, so the
+ * daemon and its middle process become the demo's children, not init's. An
+ * init that reaps late, or never, would otherwise leave the stopped daemon a
+ * zombie, which `down` takes for a daemon still running. Async-signal-safe:
+ * the backstop calls it too.
+ */
+static void orphans_reap(struct demo *d, pid_t spare, bool all)
+{
+	char buf[1024];
+	ssize_t n;
+	pid_t pid = 0;
+	int fd = open(d->children, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	/* Space-separated PIDs; a list cut at the end of buf loses its last one for now. */
+	for (ssize_t i = 0; i < n; i++) {
+		if (buf[i] >= '0' && buf[i] <= '9') {
+			pid = pid * 10 + (buf[i] - '0');
+			continue;
+		}
+		if (pid > 0 && pid != spare && (all || !kid_tracked(d, pid)))
+			waitpid(pid, NULL, WNOHANG);
+		pid = 0;
+	}
+}
+
 /*
  * In a new child: die with the demo, ignore the terminal's Ctrl-C (the demo
  * decides when its children stop), never outlive the time bound, write to
@@ -412,6 +468,7 @@ static int kid_wait(struct demo *d, struct kid *k, int timeout_ms, bool interrup
 			ret = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 			break;
 		}
+		orphans_reap(d, 0, false); /* `down` may be waiting for a sluice-dnsd to go */
 		left = end - now_ms();
 		if (left <= 0 || (interruptible && demo_stop)) {
 			kill(k->pid, SIGKILL);
@@ -1013,9 +1070,30 @@ static int tcp_probe(struct demo *d, const void *arg)
 	return s->dst ? published_report(d, s, fd) : 0;
 }
 
+/* Which line of a probe's output is its one-line outcome in the result. */
+enum probe_detail {
+	DETAIL_FIRST,
+	DETAIL_LAST,  /* a summary, printed last */
+	DETAIL_REPLY, /* the "reply: " line of a TCP exchange, else the last (what went wrong) */
+};
+
+/* The first line of text that starts with prefix; false when there is none. */
+static bool prefixed_line(char *out, size_t len, const char *text, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	for (; *text; text += strcspn(text, "\n") + (text[strcspn(text, "\n")] ? 1 : 0)) {
+		if (!strncmp(text, prefix, n)) {
+			first_line(out, len, text);
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Run a probe child for step s and print what it saw. */
 static int run_probe(struct demo *d, const struct demo_step *s,
-		     int (*fn)(struct demo *d, const void *arg), bool summary_last)
+		     int (*fn)(struct demo *d, const void *arg), enum probe_detail pick)
 {
 	char out[2048], why[256];
 	struct kid k;
@@ -1032,7 +1110,10 @@ static int run_probe(struct demo *d, const struct demo_step *s,
 	else if (st == -EINTR)
 		snprintf(out + strlen(out), sizeof(out) - strlen(out), "interrupted\n");
 	print_indented(d->tr, out);
-	if (summary_last && st >= 0)
+	if (pick == DETAIL_REPLY && st >= 0 &&
+	    prefixed_line(d->detail, sizeof(d->detail), out, "reply: "))
+		return st == 0 ? 0 : 1;
+	if (pick != DETAIL_FIRST && st >= 0)
 		last_line(d->detail, sizeof(d->detail), out);
 	else
 		first_line(d->detail, sizeof(d->detail), out);
@@ -1045,7 +1126,7 @@ static int step_tcp(struct demo *d, const struct demo_step *s)
 	if (!s->expect_reply)
 		fprintf(d->tr, " (%.0f s timeout)", DEMO_BLOCK_MS / 1000.0);
 	fprintf(d->tr, "\n");
-	return run_probe(d, s, tcp_probe, false);
+	return run_probe(d, s, tcp_probe, DETAIL_FIRST);
 }
 
 /* The Internet checksum, summed in memory order. */
@@ -1167,7 +1248,634 @@ static int ping_probe(struct demo *d, const void *arg)
 static int step_ping(struct demo *d, const struct demo_step *s)
 {
 	fprintf(d->tr, "%s: %s\n", s->text, ns_ip[s->to]);
-	return run_probe(d, s, ping_probe, true);
+	return run_probe(d, s, ping_probe, DETAIL_LAST);
+}
+
+/* ---- names: a minimal DNS client for sluice-dnsd ---- */
+
+#define DNS_HDR_LEN	   12
+#define DNS_NAME_MAX	   255 /* wire form, length octets included (RFC 1035 3.1) */
+#define DNS_LABEL_MAX	   63
+#define DNS_QUERY_MAX	   (DNS_HDR_LEN + DNS_NAME_MAX + 4)
+#define DNS_PTR_HOPS	   32 /* compression pointers followed in one name */
+#define DNS_TYPE_A	   1
+#define DNS_CLASS_IN	   1
+#define DNS_F_QR	   0x8000 /* header flags, host order: a response */
+#define DNS_F_AA	   0x0400 /* authoritative answer */
+#define DNS_F_TC	   0x0200 /* truncated */
+#define DNS_F_RD	   0x0100 /* recursion desired */
+#define DNS_OPCODE(f)	   (((f) >> 11) & 0xf)
+#define DNS_RCODE(f)	   ((f)&0xf)
+#define DNS_RCODE_NXDOMAIN 3
+
+/* What an answer to one A query said. */
+struct dns_reply {
+	unsigned int rcode; /* DNS_RCODE_*: 0 NOERROR, 3 NXDOMAIN, ... */
+	bool aa;	    /* authoritative (a local name of sluice-dnsd) */
+	bool tc;	    /* truncated */
+	unsigned int n_a;   /* A records of the name asked for, at most DEMO_DNS_MAX_A kept */
+	struct in_addr a[DEMO_DNS_MAX_A]; /* network byte order, in the answer's order */
+	uint32_t ttl;			  /* seconds, of the first A record */
+};
+
+/* A read cursor over one message: every read of the parser is bounds-checked here. */
+struct dns_buf {
+	const uint8_t *p;
+	size_t len; /* bytes in p */
+	size_t off; /* the next byte to read */
+};
+
+static bool dnsb_u16(struct dns_buf *b, uint16_t *v)
+{
+	if (b->len - b->off < 2)
+		return false;
+	*v = (uint16_t)(b->p[b->off] << 8 | b->p[b->off + 1]);
+	b->off += 2;
+	return true;
+}
+
+static bool dnsb_u32(struct dns_buf *b, uint32_t *v)
+{
+	uint16_t hi, lo;
+
+	if (!dnsb_u16(b, &hi) || !dnsb_u16(b, &lo))
+		return false;
+	*v = (uint32_t)hi << 16 | lo;
+	return true;
+}
+
+static bool dnsb_skip(struct dns_buf *b, size_t n)
+{
+	if (b->len - b->off < n)
+		return false;
+	b->off += n;
+	return true;
+}
+
+/*
+ * Read the name at the cursor into out, dotted and without the root's dot
+ * ("" for the root), and move the cursor past it. Compression pointers are
+ * followed only strictly backwards, so they cannot loop. False when the name
+ * is truncated, has a reserved label type, a pointer forwards, is longer than
+ * DNS_NAME_MAX or does not fit out.
+ */
+static bool dnsb_name(struct dns_buf *b, char *out, size_t len)
+{
+	size_t pos = b->off, after = 0, used = 0, wire = 1;
+	unsigned int hops = 0;
+
+	out[0] = '\0';
+	for (;;) {
+		uint8_t l;
+
+		if (pos >= b->len)
+			return false;
+		l = b->p[pos];
+		if ((l & 0xc0) == 0xc0) {
+			size_t to;
+
+			if (pos + 1 >= b->len || ++hops > DNS_PTR_HOPS)
+				return false;
+			to = (size_t)(l & 0x3f) << 8 | b->p[pos + 1];
+			if (to >= pos)
+				return false;
+			if (!after)
+				after = pos + 2; /* the cursor ends after the first pointer */
+			pos = to;
+			continue;
+		}
+		if (l & 0xc0)
+			return false; /* 01 and 10: extended and reserved label types */
+		if (!l)
+			break;
+		wire += 1 + l;
+		if (wire > DNS_NAME_MAX || b->len - pos - 1 < l || used + l + 2 > len)
+			return false;
+		if (used)
+			out[used++] = '.';
+		memcpy(out + used, b->p + pos + 1, l);
+		used += l;
+		out[used] = '\0';
+		pos += 1 + l;
+	}
+	b->off = after ? after : pos + 1;
+	return true;
+}
+
+static void put_u16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v & 0xff;
+}
+
+/*
+ * A query with ID id for the A record of name (dotted; a final dot is
+ * allowed), with RD set as a stub resolver sends it, into buf of len bytes.
+ * Returns its length, or -EINVAL for an empty label, a label over 63 bytes or
+ * a name over 255, -ENOBUFS when buf is shorter than DNS_QUERY_MAX.
+ */
+static int dns_query_build(uint8_t *buf, size_t len, uint16_t id, const char *name)
+{
+	size_t off = DNS_HDR_LEN;
+
+	if (len < DNS_QUERY_MAX)
+		return -ENOBUFS;
+	memset(buf, 0, DNS_HDR_LEN);
+	put_u16(buf, id);
+	put_u16(buf + 2, DNS_F_RD);
+	put_u16(buf + 4, 1); /* qdcount; an, ns and ar stay 0 */
+	while (*name) {
+		size_t n = strcspn(name, ".");
+
+		if (!n || n > DNS_LABEL_MAX || off + 1 + n + 1 > DNS_HDR_LEN + DNS_NAME_MAX)
+			return -EINVAL;
+		buf[off++] = n;
+		memcpy(buf + off, name, n);
+		off += n;
+		name += n + (name[n] == '.');
+	}
+	buf[off++] = 0;
+	put_u16(buf + off, DNS_TYPE_A);
+	put_u16(buf + off + 2, DNS_CLASS_IN);
+	return off + 4;
+}
+
+/*
+ * Parse msg as the answer to query id for the A record of name. Outcomes:
+ *   0         the answer: r holds its rcode, flags and the A records of name
+ *             (owner compared case-insensitively; other records skipped)
+ *   -ESRCH    not an answer to that query (another ID, not a response, not
+ *             a standard query, another question): keep waiting
+ *   -EBADMSG  malformed: a section cut short, a bad name, several questions
+ */
+static int dns_reply_parse(const uint8_t *msg, size_t len, uint16_t id, const char *name,
+			   struct dns_reply *r)
+{
+	struct dns_buf b = {.p = msg, .len = len};
+	uint16_t rid, flags, qd, an, type, class, rdlen;
+	char owner[DNS_NAME_MAX + 1];
+	uint32_t ttl;
+
+	memset(r, 0, sizeof(*r));
+	if (!dnsb_u16(&b, &rid) || !dnsb_u16(&b, &flags) || !dnsb_u16(&b, &qd) ||
+	    !dnsb_u16(&b, &an) || !dnsb_skip(&b, 4)) /* nscount, arcount: not read */
+		return -EBADMSG;
+	if (rid != id || !(flags & DNS_F_QR) || DNS_OPCODE(flags) != 0)
+		return -ESRCH;
+	r->rcode = DNS_RCODE(flags);
+	r->aa = flags & DNS_F_AA;
+	r->tc = flags & DNS_F_TC;
+	if (qd > 1)
+		return -EBADMSG;
+	if (!qd) /* allowed for an error (FORMERR, ...): the rcode is the answer */
+		return an ? -EBADMSG : 0;
+	if (!dnsb_name(&b, owner, sizeof(owner)) || !dnsb_u16(&b, &type) || !dnsb_u16(&b, &class))
+		return -EBADMSG;
+	if (strcasecmp(owner, name) || type != DNS_TYPE_A || class != DNS_CLASS_IN)
+		return -ESRCH;
+	for (unsigned int i = 0; i < an; i++) {
+		if (!dnsb_name(&b, owner, sizeof(owner)) || !dnsb_u16(&b, &type) ||
+		    !dnsb_u16(&b, &class) || !dnsb_u32(&b, &ttl) || !dnsb_u16(&b, &rdlen) ||
+		    b.len - b.off < rdlen)
+			return -EBADMSG;
+		if (type == DNS_TYPE_A && class == DNS_CLASS_IN && rdlen == 4 &&
+		    !strcasecmp(owner, name) && r->n_a < DEMO_DNS_MAX_A) {
+			memcpy(&r->a[r->n_a], b.p + b.off, 4);
+			if (!r->n_a)
+				r->ttl = ttl;
+			r->n_a++;
+		}
+		b.off += rdlen;
+	}
+	return 0;
+}
+
+static const char *dns_rcode_name(unsigned int rcode)
+{
+	static const char *const names[] = {"NOERROR",	"FORMERR", "SERVFAIL",
+					    "NXDOMAIN", "NOTIMP",  "REFUSED"};
+
+	return rcode < ARRAY_SIZE(names) ? names[rcode] : "an unknown rcode";
+}
+
+/* The answer in one line: "NAME -> A[, A...] (TTL n)", "NAME -> NXDOMAIN", ... */
+static void dns_line(char *out, size_t len, const char *name, const struct dns_reply *r)
+{
+	char ip[INET_ADDRSTRLEN];
+	size_t used;
+
+	used = snprintf(out, len, "%s -> ", name);
+	if (r->rcode || !r->n_a) {
+		snprintf(out + used, len - used, "%s%s", dns_rcode_name(r->rcode),
+			 r->rcode ? "" : " with no address (NODATA)");
+		return;
+	}
+	for (unsigned int i = 0; i < r->n_a && used < len; i++) {
+		inet_ntop(AF_INET, &r->a[i], ip, sizeof(ip));
+		used += snprintf(out + used, len - used, "%s%s", i ? ", " : "", ip);
+	}
+	if (used < len)
+		snprintf(out + used, len - used, " (TTL %u)", r->ttl);
+}
+
+/* True when r is NOERROR with exactly the address ip. */
+static bool dns_is(const struct dns_reply *r, const char *ip)
+{
+	struct in_addr want;
+
+	return inet_pton(AF_INET, ip, &want) == 1 && !r->rcode && r->n_a == 1 &&
+	       r->a[0].s_addr == want.s_addr;
+}
+
+/*
+ * In a child in a container's namespace: ask DEMO_DNS_IP:53 over UDP for the
+ * A record of name, as a stub resolver does: a random ID, up to DEMO_DNS_TRIES
+ * attempts of DEMO_DNS_WAIT_MS, and only a reply to that very query counts.
+ * Returns 0 with the answer in r, the round trip of the answered attempt in
+ * *rtt_us and the attempts in *tries; or -errno, said on stdout.
+ */
+static int dns_ask(const char *name, struct dns_reply *r, long long *rtt_us, int *tries)
+{
+	struct timespec pause = {.tv_nsec = DEMO_DNS_RETRY_MS * 1000000L};
+	uint8_t q[DNS_QUERY_MAX], buf[1500];
+	int fd, qlen, err = -ETIMEDOUT;
+	struct sockaddr_in sa;
+	uint16_t id;
+
+	if (getrandom(&id, sizeof(id), 0) != sizeof(id))
+		id = (uint16_t)(now_us() ^ getpid());
+	qlen = dns_query_build(q, sizeof(q), id, name);
+	if (qlen < 0) {
+		printf("%s: cannot ask for it: %s\n", name, strerror(-qlen));
+		return qlen;
+	}
+	sockaddr_of(DEMO_DNS_IP, DEMO_DNS_PORT, &sa);
+	/* Connected: a port nobody listens on shows as ECONNREFUSED, not a timeout. */
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		err = -errno;
+		printf("UDP socket to %s:%d: %s\n", DEMO_DNS_IP, DEMO_DNS_PORT, strerror(-err));
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	for (*tries = 1; *tries <= DEMO_DNS_TRIES; (*tries)++) {
+		long long t0 = now_us(), end = t0 + DEMO_DNS_WAIT_MS * 1000LL, left;
+
+		err = send(fd, q, qlen, 0) < 0 ? -errno : -ETIMEDOUT;
+		while (err != -ECONNREFUSED && (left = end - now_us()) > 0) {
+			struct pollfd p = {.fd = fd, .events = POLLIN};
+			ssize_t n;
+
+			if (poll(&p, 1, (left + 999) / 1000) <= 0)
+				continue;
+			n = recv(fd, buf, sizeof(buf), 0);
+			if (n < 0) {
+				err = errno == ECONNREFUSED ? -ECONNREFUSED : err;
+				continue;
+			}
+			err = dns_reply_parse(buf, n, id, name, r);
+			if (err == -ESRCH) {
+				err = -ETIMEDOUT;
+				continue;
+			}
+			*rtt_us = now_us() - t0;
+			close(fd);
+			if (err)
+				printf("%s: a malformed answer from %s:%d (%zd bytes)\n", name,
+				       DEMO_DNS_IP, DEMO_DNS_PORT, n);
+			return err;
+		}
+		if (err == -ECONNREFUSED && *tries < DEMO_DNS_TRIES)
+			nanosleep(&pause, NULL);
+	}
+	close(fd);
+	*tries = DEMO_DNS_TRIES;
+	if (err == -ECONNREFUSED)
+		printf("%s: no DNS server on %s:%d in this namespace (port unreachable, %d "
+		       "attempts)\n",
+		       name, DEMO_DNS_IP, DEMO_DNS_PORT, DEMO_DNS_TRIES);
+	else if (err == -ETIMEDOUT)
+		printf("%s: no answer from %s:%d (%d attempts of %.1f s)\n", name, DEMO_DNS_IP,
+		       DEMO_DNS_PORT, DEMO_DNS_TRIES, DEMO_DNS_WAIT_MS / 1000.0);
+	else
+		printf("%s: send to %s:%d: %s\n", name, DEMO_DNS_IP, DEMO_DNS_PORT, strerror(-err));
+	return err;
+}
+
+/* How the answer came: "authoritative answer from 127.0.0.11:53 in 0.123 ms". */
+static void dns_say_how(const struct dns_reply *r, long long rtt_us, int tries)
+{
+	printf("%s answer from %s:%d in %.3f ms", r->aa ? "authoritative" : "non-authoritative",
+	       DEMO_DNS_IP, DEMO_DNS_PORT, rtt_us / 1000.0);
+	if (tries > 1)
+		printf(" (attempt %d of %d)", tries, DEMO_DNS_TRIES);
+	printf("%s\n", r->tc ? ", truncated" : "");
+}
+
+/*
+ * In a child in s->from's namespace: ask for s->qname; expected is the one
+ * address s->answer, or NXDOMAIN (s->answer NULL). For NXDOMAIN the asker's
+ * own name is asked too: the server answers there, it just does not know
+ * the name.
+ */
+static int dns_probe(struct demo *d, const void *arg)
+{
+	const struct demo_step *s = arg;
+	const char *self = ns_role[s->from];
+	struct dns_reply r;
+	char line[256];
+	long long rtt;
+	int tries;
+	bool ok;
+
+	(void)d;
+	if (dns_ask(s->qname, &r, &rtt, &tries))
+		return 1;
+	dns_line(line, sizeof(line), s->qname, &r);
+	ok = s->answer ? dns_is(&r, s->answer) : r.rcode == DNS_RCODE_NXDOMAIN && !r.n_a;
+	printf("%s%s%s\n", line, ok && s->note ? ": " : "", ok && s->note ? s->note : "");
+	dns_say_how(&r, rtt, tries);
+	if (!ok) {
+		printf("expected %s%s\n", s->answer ? s->answer : "NXDOMAIN",
+		       s->answer ? " only" : "");
+		return 1;
+	}
+	if (s->answer)
+		return 0;
+	if (dns_ask(self, &r, &rtt, &tries))
+		return 1;
+	dns_line(line, sizeof(line), self, &r);
+	ok = dns_is(&r, ns_ip[s->from]);
+	printf("%s%s\n", line,
+	       ok ? ": its own name does resolve: the server answers here"
+		  : ": expected its own "
+		    "address");
+	return ok ? 0 : 1;
+}
+
+static int step_dns(struct demo *d, const struct demo_step *s)
+{
+	fprintf(d->tr, "%s: an A query to %s:%d over UDP, from %s's namespace\n", s->text,
+		DEMO_DNS_IP, DEMO_DNS_PORT, ns_role[s->from]);
+	return run_probe(d, s, dns_probe, DETAIL_FIRST);
+}
+
+/* In a child in s->from's namespace: resolve s->qname, connect to the address in the answer. */
+static int tcp_byname_probe(struct demo *d, const void *arg)
+{
+	const struct demo_step *s = arg;
+	char line[256], ip[INET_ADDRSTRLEN];
+	struct sockaddr_in sa;
+	struct dns_reply r;
+	long long rtt, t0, t1;
+	int fd, tries, err;
+
+	(void)d;
+	if (dns_ask(s->qname, &r, &rtt, &tries))
+		return 1;
+	dns_line(line, sizeof(line), s->qname, &r);
+	if (r.rcode || !r.n_a) {
+		printf("%s: no address to connect to\n", line);
+		return 1;
+	}
+	inet_ntop(AF_INET, &r.a[0], ip, sizeof(ip));
+	printf("%s, in %.3f ms: connect to %s:%d, the address in the answer\n", line, rtt / 1000.0,
+	       ip, probe_port(s));
+	sockaddr_of(ip, probe_port(s), &sa);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		printf("socket: %s\n", strerror(errno));
+		return 1;
+	}
+	t0 = now_us();
+	err = connect_within(fd, &sa, DEMO_BLOCK_MS);
+	t1 = now_us();
+	if (err) {
+		printf("connect: %s\n", strerror(-err));
+		return 1;
+	}
+	return tcp_exchange(fd, probe_seen(s), t1 - t0);
+}
+
+static int step_tcp_byname(struct demo *d, const struct demo_step *s)
+{
+	fprintf(d->tr, "%s: %s:%d, the name asked of %s:%d\n", s->text, s->qname, probe_port(s),
+		DEMO_DNS_IP, DEMO_DNS_PORT);
+	return run_probe(d, s, tcp_byname_probe, DETAIL_REPLY);
+}
+
+/* ---- the instance's sluice-dnsd ---- */
+
+/* The pid in the instance's dnsd.pid, or 0 when there is none. */
+static pid_t dnsd_pidfile_read(const struct demo *d)
+{
+	FILE *f = fopen(d->dnsd_pidfile, "re");
+	long pid = 0;
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%ld", &pid) != 1 || pid <= 1)
+		pid = 0;
+	fclose(f);
+	return (pid_t)pid;
+}
+
+/*
+ * True when pid runs sluice-dnsd for the demo's instance (not a zombie: the
+ * daemon is no child of ours, whoever reaps it may take a while); its command
+ * line into cmd, arguments separated by spaces.
+ */
+static bool dnsd_is_ours(const struct demo *d, pid_t pid, char *cmd, size_t len)
+{
+	char path[64], buf[1024], *arg, *end, state = '?';
+	bool instance = false;
+	const char *base;
+	size_t used = 0;
+	ssize_t n;
+	FILE *f;
+	int fd;
+
+	cmd[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "re"))) {
+		/* After the last ')': comm may hold anything. */
+		if (fgets(buf, sizeof(buf), f) && (arg = strrchr(buf, ')')))
+			state = arg[1] == ' ' ? arg[2] : '?';
+		fclose(f);
+	}
+	if (state == '?' || state == 'Z' || state == 'X')
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	end = buf + n;
+	base = strrchr(buf, '/') ? strrchr(buf, '/') + 1 : buf;
+	for (arg = buf; arg < end; arg += strlen(arg) + 1) {
+		if (!strcmp(arg, "--instance") && arg + strlen(arg) + 1 < end)
+			instance = instance || !strcmp(arg + strlen(arg) + 1, d->instance);
+		if (used < len)
+			used += snprintf(cmd + used, len - used, "%s%s", used ? " " : "", arg);
+	}
+	return !strcmp(base, "sluice-dnsd") && instance;
+}
+
+/* True when the command line cmd (space-separated) has the argument arg. */
+static bool cmd_has(const char *cmd, const char *arg)
+{
+	size_t n = strlen(arg);
+
+	for (const char *p = strstr(cmd, arg); p; p = strstr(p + 1, arg))
+		if ((p == cmd || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return true;
+	return false;
+}
+
+/* A running sluice-dnsd of the instance, found in /proc, or 0. */
+static pid_t dnsd_find(const struct demo *d)
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *e;
+	pid_t found = 0;
+	char cmd[512];
+
+	while (dir && !found && (e = readdir(dir))) {
+		pid_t pid = atoi(e->d_name);
+
+		if (pid > 1 && dnsd_is_ours(d, pid, cmd, sizeof(cmd)))
+			found = pid;
+	}
+	if (dir)
+		closedir(dir);
+	return found;
+}
+
+/* Whether process pid is in the demo's host namespace. */
+static bool pid_in_host_ns(const struct demo *d, pid_t pid)
+{
+	struct stat host, st;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	return d->ns_fd[NS_HOST] >= 0 && !fstat(d->ns_fd[NS_HOST], &host) && !stat(path, &st) &&
+	       st.st_ino == host.st_ino && st.st_dev == host.st_dev;
+}
+
+/* `up` started the instance's sluice-dnsd: from its pidfile, running, answering local names only. */
+static int step_dnsd_up(struct demo *d, const struct demo_step *s)
+{
+	char cmd[512];
+	bool local, here;
+	pid_t pid;
+
+	(void)s;
+	pid = dnsd_pidfile_read(d);
+	if (!pid || !dnsd_is_ours(d, pid, cmd, sizeof(cmd))) {
+		if (pid)
+			set_detail(d, "pid %d of %s is not a running sluice-dnsd of %s", (int)pid,
+				   d->dnsd_pidfile, d->instance);
+		else
+			set_detail(d, "no pid in %s: sluice-dnsd is not running", d->dnsd_pidfile);
+		fprintf(d->tr, "dnsd: %s\n", d->detail);
+		return 1;
+	}
+	d->dnsd_pid = pid;
+	local = cmd_has(cmd, "--no-upstream");
+	here = pid_in_host_ns(d, pid);
+	set_detail(d, "sluice-dnsd pid %d, %s", (int)pid,
+		   local ? "local names only (--no-upstream)" : "forwarding: no --no-upstream");
+	fprintf(d->tr, "dnsd: sluice-dnsd pid %d (from %s) runs\n", (int)pid, d->dnsd_pidfile);
+	fprintf(d->tr, "    its command line: %s\n", cmd);
+	fprintf(d->tr, "    %s\n",
+		local ? "--no-upstream: it answers local names only, forwards nothing"
+		      : "expected --no-upstream: it would forward names to an upstream");
+	fprintf(d->tr, "    it runs in %s%s; it answers on %s:%d inside each container\n",
+		here ? strrchr(d->ns_path[NS_HOST], '/') + 1 : "another namespace",
+		here ? ", the host's namespace" : " (expected the host's)", DEMO_DNS_IP,
+		DEMO_DNS_PORT);
+	return local && here ? 0 : 1;
+}
+
+/* Another `up` kept the running sluice-dnsd: the pidfile still names it and it runs. */
+static int step_dnsd_kept(struct demo *d, const struct demo_step *s)
+{
+	pid_t pid = dnsd_pidfile_read(d);
+	char cmd[512];
+	bool runs = pid && dnsd_is_ours(d, pid, cmd, sizeof(cmd));
+
+	(void)s;
+	if (runs && pid == d->dnsd_pid)
+		set_detail(d, "sluice-dnsd pid %d still runs, the one the first 'up' started",
+			   (int)pid);
+	else if (runs)
+		set_detail(d, "sluice-dnsd pid %d runs, but the first 'up' started pid %d",
+			   (int)pid, (int)d->dnsd_pid);
+	else
+		set_detail(d, "no running sluice-dnsd in %s", d->dnsd_pidfile);
+	fprintf(d->tr, "dnsd: %s\n", d->detail);
+	if (runs && pid == d->dnsd_pid)
+		return 0;
+	d->dnsd_pid = runs ? pid : 0; /* the one the checks below must know */
+	return 1;
+}
+
+/* `down` stopped it: the pidfile is gone and so is the process. */
+static int step_dnsd_down(struct demo *d, const struct demo_step *s)
+{
+	pid_t file = dnsd_pidfile_read(d), was = d->dnsd_pid, runs = dnsd_find(d);
+
+	(void)s;
+	if (!runs && !file)
+		set_detail(d, "sluice-dnsd pid %d gone, %s removed, no other of %s runs", (int)was,
+			   strrchr(d->dnsd_pidfile, '/') + 1, d->instance);
+	else if (runs)
+		set_detail(d, "sluice-dnsd pid %d still runs", (int)runs);
+	else
+		set_detail(d, "%s still names pid %d", d->dnsd_pidfile, (int)file);
+	d->dnsd_pid = runs;
+	fprintf(d->tr, "dnsd: %s\n", d->detail);
+	return !runs && !file ? 0 : 1;
+}
+
+/*
+ * Every running sluice-dnsd of the instance, listed in left; each is stopped
+ * (SIGTERM, SIGKILL after DEMO_DNSD_STOP_MS). True when there was one.
+ */
+static bool dnsd_kill_left(struct demo *d, char *left, size_t len)
+{
+	struct timespec tick = {.tv_nsec = 10 * 1000 * 1000};
+	size_t used = strlen(left);
+	char cmd[512];
+	struct dirent *e;
+	bool found = false;
+	DIR *dir = opendir("/proc");
+
+	while (dir && (e = readdir(dir))) {
+		pid_t pid = atoi(e->d_name);
+
+		if (pid <= 1 || !dnsd_is_ours(d, pid, cmd, sizeof(cmd)))
+			continue;
+		found = true;
+		kill(pid, SIGTERM);
+		for (int i = 0;
+		     i < DEMO_DNSD_STOP_MS / 10 && dnsd_is_ours(d, pid, cmd, sizeof(cmd)); i++)
+			nanosleep(&tick, NULL);
+		if (dnsd_is_ours(d, pid, cmd, sizeof(cmd)))
+			kill(pid, SIGKILL);
+		if (used < len)
+			used += snprintf(left + used, len - used,
+					 "%ssluice-dnsd pid %d (now stopped by the demo)",
+					 used ? ", " : "", (int)pid);
+	}
+	if (dir)
+		closedir(dir);
+	return found;
 }
 
 /* ---- published ports: the remote client and the cgroup ---- */
@@ -1547,8 +2255,11 @@ static int step_host(struct demo *d, const struct demo_step *s)
 	return st == 0 && t.bridge == 0 && t.veth == want ? 0 : 1;
 }
 
-/* TCP sockets of this namespace listening, from /proc/self/net/FILE; or -errno. */
-static int tcp_listeners(const char *file)
+/*
+ * Sockets of this namespace from /proc/self/net/FILE (tcp, tcp6, udp, udp6):
+ * with listening, only TCP ones listening; or -errno.
+ */
+static int net_sockets(const char *file, bool listening)
 {
 	char path[64], line[512];
 	unsigned int state;
@@ -1560,14 +2271,19 @@ static int tcp_listeners(const char *file)
 	if (!f)
 		return errno == ENOENT ? 0 : -errno;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, " %*u: %*s %*s %x", &state) == 1 && state == 0x0a) /* TCP_LISTEN */
+		if (sscanf(line, " %*u: %*s %*s %x", &state) == 1 &&
+		    (!listening || state == 0x0a)) /* TCP_LISTEN */
 			n++;
 	fclose(f);
 	return n;
 }
 
-/* Processes of this network namespace but the caller, printed; or -errno. */
-static int netns_procs(void)
+/*
+ * Processes of this network namespace but the caller and the instance's
+ * sluice-dnsd (pid dnsd, 0: none), printed; *dnsd_here says whether that
+ * one is here. Or -errno.
+ */
+static int netns_procs(pid_t dnsd, bool *dnsd_here)
 {
 	char path[64], comm[32];
 	struct stat me, st;
@@ -1575,6 +2291,7 @@ static int netns_procs(void)
 	int n = 0;
 	DIR *dir;
 
+	*dnsd_here = false;
 	if (stat("/proc/self/ns/net", &me) < 0 || !(dir = opendir("/proc")))
 		return -errno;
 	while ((e = readdir(dir))) {
@@ -1585,6 +2302,10 @@ static int netns_procs(void)
 		if (pid <= 0 || pid == getpid() || stat(path, &st) < 0 || st.st_ino != me.st_ino ||
 		    st.st_dev != me.st_dev)
 			continue;
+		if (pid == dnsd) {
+			*dnsd_here = true;
+			continue;
+		}
 		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
 		comm[0] = '\0';
 		if ((f = fopen(path, "re"))) {
@@ -1593,7 +2314,8 @@ static int netns_procs(void)
 			fclose(f);
 		}
 		comm[strcspn(comm, "\n")] = '\0';
-		printf("%spid %d (%s)", n++ ? ", " : "process in the host namespace: ", pid, comm);
+		printf("%spid %d (%s)", n++ ? ", " : "other process in the host namespace: ", pid,
+		       comm);
 	}
 	closedir(dir);
 	if (n)
@@ -1603,23 +2325,33 @@ static int netns_procs(void)
 
 /*
  * In a child in the host namespace: what docker-proxy would be, a process
- * there listening on the published ports. Counts listening TCP sockets and
- * the namespace's processes besides this one.
+ * there listening on the published ports. Counts the namespace's listening
+ * TCP sockets, its UDP sockets and its processes besides this one and the
+ * instance's sluice-dnsd (which serves inside the containers' namespaces).
  */
 static int proxy_probe(struct demo *d, const void *arg)
 {
-	int l4 = tcp_listeners("tcp"), l6 = tcp_listeners("tcp6"), procs = netns_procs();
+	int l4 = net_sockets("tcp", true), l6 = net_sockets("tcp6", true),
+	    u4 = net_sockets("udp", false), u6 = net_sockets("udp6", false), procs;
+	bool dnsd_here;
 
-	(void)d;
 	(void)arg;
-	if (l4 < 0 || l6 < 0 || procs < 0) {
+	procs = netns_procs(d->dnsd_pid, &dnsd_here);
+	if (l4 < 0 || l6 < 0 || u4 < 0 || u6 < 0 || procs < 0) {
 		printf("cannot list the sockets or processes: %s\n", strerror(-(l4 < 0	 ? l4
 										: l6 < 0 ? l6
+										: u4 < 0 ? u4
+										: u6 < 0 ? u6
 											 : procs)));
 		return 1;
 	}
-	printf("%d listening TCP sockets, %d processes besides this check\n", l4 + l6, procs);
-	return l4 + l6 == 0 && procs == 0 ? 0 : 1;
+	if (dnsd_here)
+		printf("pid %d (sluice-dnsd) runs here: the instance's DNS server, it listens "
+		       "inside the containers' namespaces\n",
+		       (int)d->dnsd_pid);
+	printf("%d listening TCP sockets, %d UDP sockets, %d other processes besides this check\n",
+	       l4 + l6, u4 + u6, procs);
+	return l4 + l6 == 0 && u4 + u6 == 0 && procs == 0 ? 0 : 1;
 }
 
 static int step_noproxy(struct demo *d, const struct demo_step *s)
@@ -1636,15 +2368,11 @@ static int step_noproxy(struct demo *d, const struct demo_step *s)
 	st = kid_wait(d, &k, budget(d, DEMO_KID_MS), true, out, sizeof(out));
 	last_line(why, sizeof(why), st < 0 ? "no result in time" : out);
 	set_detail(d, "%s", why);
-	if (st == 0) {
-		fprintf(d->tr,
-			"host namespace: %s: nothing accepts and relays connections as "
-			"docker-proxy does\n",
-			d->detail);
-		return 0;
-	}
+	if (st == 0)
+		fprintf(d->tr, "host namespace: nothing there accepts and relays connections as "
+			       "docker-proxy does:\n");
 	print_indented(d->tr, out);
-	return 1;
+	return st == 0 ? 0 : 1;
 }
 
 /* ---- the scenario ---- */
@@ -1665,10 +2393,20 @@ static int step_noproxy(struct demo *d, const struct demo_step *s)
 	 .expect_reply = true, .dst = (ip), .port = (dport), .seen = (seen_ip), .in_cgroup = (cg)}
 #define COUNTERS(t, ...) \
 	{.kind = STEP_RUN, .text = (t), .fn = step_counters, .ctrs = (const int[]){__VA_ARGS__, -1}}
+/* src asks sluice-dnsd for name: the one address ip (then says note), or NXDOMAIN (ip NULL). */
+#define DNS(t, src, name, ip, say) \
+	{.kind = STEP_RUN, .text = (t), .fn = step_dns, .from = (src), .qname = (name), \
+	 .answer = (ip), .note = (say)}
+/* src resolves name, then connects to the address in the answer: dst must reply. */
+#define BYNAME(t, src, dst, name) \
+	{.kind = STEP_RUN, .text = (t), .fn = step_tcp_byname, .from = (src), .to = (dst), \
+	 .expect_reply = true, .qname = (name)}
 #define STR(x)  #x
 #define XSTR(x) STR(x)
 /* clang-format on */
 
+/* Every `up` of the demo: its sluice-dnsd answers the containers' names, forwards nothing. */
+#define UP	   "up", "--dns-upstream", "none"
 #define PUB_SPEC   XSTR(DEMO_PUB_PORT) ":" XSTR(DEMO_WEB_PORT)
 #define LOCAL_SPEC LOCAL_IP ":" XSTR(DEMO_LOCAL_PORT) ":" XSTR(DEMO_WEB_PORT)
 
@@ -1676,22 +2414,30 @@ static const struct demo_step demo_steps[] = {
 	SECTION("Namespaces: a host and three containers"),
 	RUN(NULL, step_netns),
 	SECTION("Networks and containers, with the sluice CLI"),
-	CLI("up"),
+	CLI(UP),
+	RUN("up started sluice-dnsd", step_dnsd_up),
 	CLI("network", "create", "front", "--subnet", "10.89.1.0/24"),
 	CLI("network", "create", "back", "--subnet", "10.89.2.0/24"),
-	CLI("network", "connect", "front", "web", "--netns", "@web", "--ip", WEB_IP),
+	CLI("network", "connect", "front", "web", "--netns", "@web", "--ip", WEB_IP, "--alias",
+	    "api"),
 	CLI("network", "connect", "front", "app", "--netns", "@app", "--ip", APP_IP),
 	CLI("network", "connect", "back", "other", "--netns", "@other", "--ip", OTHER_IP),
 	CLI("network", "ls"),
-	SECTION("Traffic"),
+	SECTION("Traffic, by address and by name"),
 	RUN(NULL, step_counters_before),
 	RUN(NULL, step_server),
 	PROBE("app -> web, TCP", step_tcp, NS_APP, NS_WEB, true),
 	PROBE("app -> web, ICMP echo", step_ping, NS_APP, NS_WEB, true),
 	PROBE("other -> web, TCP across networks", step_tcp, NS_OTHER, NS_WEB, false),
+	DNS("app asks DNS for web", NS_APP, "web", WEB_IP, NULL),
+	BYNAME("app -> web by name, TCP", NS_APP, NS_WEB, "web"),
+	DNS("app asks DNS for api (web's alias)", NS_APP, "api", WEB_IP, "web's address"),
+	DNS("other asks for web across networks", NS_OTHER, "web", NULL,
+	    "names of other networks are not visible"),
 	SECTION("Published ports: a remote client on the uplink, XDP in front"),
 	RUN(NULL, step_client),
-	CLI("up", "--uplink", UPLINK, "--xdp", "native"),
+	CLI(UP, "--uplink", UPLINK, "--xdp", "native"),
+	RUN("up again kept sluice-dnsd", step_dnsd_kept),
 	CLI_EXCERPT(status_line, "status"),
 	CLI("port", "publish", "web", PUB_SPEC),
 	CLI("port", "ls"),
@@ -1699,7 +2445,7 @@ static const struct demo_step demo_steps[] = {
 		  false),
 	SECTION("Published ports for local processes: at the socket, no proxy"),
 	RUN(NULL, step_cgroup),
-	CLI("up", "--cgroup", "@cgroup"),
+	CLI(UP, "--cgroup", "@cgroup"),
 	CLI("port", "publish", "web", LOCAL_SPEC),
 	PUBLISHED("local -> web at the socket, TCP", NS_HOST, LOCAL_IP, DEMO_LOCAL_PORT, GW_IP,
 		  true),
@@ -1712,9 +2458,12 @@ static const struct demo_step demo_steps[] = {
 	RUN("host: no proxy process", step_noproxy),
 	SECTION("Restore: 'down' keeps the state, 'up' rebuilds it"),
 	CLI("down"),
+	RUN("down stopped sluice-dnsd", step_dnsd_down),
 	PROBE("app -> web, TCP, while down", step_tcp, NS_APP, NS_WEB, false),
-	CLI("up"),
+	CLI(UP),
+	RUN("up started sluice-dnsd again", step_dnsd_up),
 	PROBE("app -> web, TCP, after down and up", step_tcp, NS_APP, NS_WEB, true),
+	BYNAME("app -> web by name, after down, up", NS_APP, NS_WEB, "web"),
 	PUBLISHED("client -> web, after down and up", NS_CLIENT, UPLINK_IP, DEMO_PUB_PORT, NULL,
 		  false),
 	PUBLISHED("local -> web, after down and up", NS_HOST, LOCAL_IP, DEMO_LOCAL_PORT, GW_IP,
@@ -1790,7 +2539,7 @@ static void cleanup_verify(struct demo *d, char *left, size_t len)
 			d->detail, d->instance, d->cgroup_made ? ", the cgroup with rmdir " : "",
 			d->cgroup_made ? d->cgroup : "");
 	} else {
-		set_detail(d, "no veths, pins, state, namespaces or cgroup of %s left",
+		set_detail(d, "no veths, pins, state, sluice-dnsd, namespaces or cgroup of %s left",
 			   d->instance);
 	}
 	check_add(d, "cleanup", !left[0], d->detail);
@@ -1808,6 +2557,8 @@ static void print_keep(struct demo *d)
 		d->instance);
 	fprintf(d->tr, "    ip netns exec %s ping -c 3 %s\n", strrchr(d->ns_path[NS_APP], '/') + 1,
 		WEB_IP);
+	fprintf(d->tr, "    ip netns exec %s dig +short @%s web    (dig: bind9-dnsutils)\n",
+		strrchr(d->ns_path[NS_APP], '/') + 1, DEMO_DNS_IP);
 	fprintf(d->tr, "    nsenter --net=%s %s --instance %s network ls\n", host, self,
 		d->instance);
 	fprintf(d->tr, "Remove it with:\n");
@@ -1849,7 +2600,7 @@ static void uplink_remove(struct demo *d)
 	sl_err_clear();
 }
 
-/* Purge the instance, check its veths went; left: what is left, or "". */
+/* Purge the instance, check its veths and its sluice-dnsd went; left: what is left, or "". */
 static void instance_remove(struct demo *d, char *left, size_t len)
 {
 	static const char *const purge[] = {"down", "--purge", NULL};
@@ -1863,6 +2614,9 @@ static void instance_remove(struct demo *d, char *left, size_t len)
 	else if (t.veth)
 		snprintf(left, len, "%u veth(s) in %s", t.veth,
 			 strrchr(d->ns_path[NS_HOST], '/') + 1);
+	if (dnsd_kill_left(d, left, len))
+		fprintf(d->tr, "'down --purge' left %s\n", left);
+	d->dnsd_pid = 0;
 }
 
 /* Remove the demo's cgroup; left: what is left, or "" (a failure is added). */
@@ -1947,6 +2701,7 @@ static bool backstop_purge(struct demo *d)
 	for (int i = 0; pid > 0 && i < DEMO_BACKSTOP_PURGE_MS / 10; i++) {
 		if (waitpid(pid, &status, WNOHANG) == pid)
 			return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+		orphans_reap(d, pid, true); /* the stopped sluice-dnsd, the killed kids */
 		nanosleep(&tick, NULL);
 	}
 	if (pid > 0) {
@@ -1954,6 +2709,39 @@ static bool backstop_purge(struct demo *d)
 		waitpid(pid, NULL, 0);
 	}
 	return false;
+}
+
+/*
+ * From the backstop, when the purge failed: SIGKILL the pid of the instance's
+ * dnsd.pid if /proc says it is a sluice-dnsd. Only async-signal-safe calls.
+ */
+static void backstop_kill_dnsd(const struct demo *d)
+{
+	static const char want[] = "sluice-dnsd\n";
+	char buf[32], path[40] = "/proc/";
+	ssize_t n;
+	pid_t pid = 0;
+	int fd, i;
+
+	fd = open(d->dnsd_pidfile, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	for (i = 0; i < n && buf[i] >= '0' && buf[i] <= '9' && pid < 4194304; i++)
+		pid = pid * 10 + (buf[i] - '0');
+	if (pid <= 1 || i > 7)
+		return;
+	/* "/proc/" then the digits, then "/comm". */
+	memcpy(path + 6, buf, i);
+	memcpy(path + 6 + i, "/comm", sizeof("/comm"));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n == (ssize_t)sizeof(want) - 1 && !memcmp(buf, want, n))
+		kill(pid, SIGKILL);
 }
 
 /* rmdir, waiting up to DEMO_RMDIR_TRIES ticks for killed processes to leave. Signal-safe. */
@@ -1989,6 +2777,8 @@ static void emergency_cleanup(const char *what)
 			kill(d->kids[i], SIGKILL);
 	if (d->touched)
 		purged = backstop_purge(d);
+	if (d->touched && !purged)
+		backstop_kill_dnsd(d);
 	for (int i = NS_MAX - 1; i >= 0; i--) {
 		if (!d->ns_made[i])
 			continue;
@@ -2073,9 +2863,10 @@ static void usage_demo(void)
 		"Usage: sluice demo [--keep]\n"
 		"Show what sluice does on a throwaway topology: network namespaces for a host\n"
 		"and the containers web, app (network front) and other (network back), real\n"
-		"traffic between them; web's port published to a remote client (a namespace\n"
-		"on the uplink up0, XDP) and to local processes (a cgroup of the demo's own,\n"
-		"socket hooks); the counters, then 'down' and 'up' restoring it all.\n"
+		"traffic between them, by address and by name (the instance's sluice-dnsd on\n"
+		"127.0.0.11, local names only); web's port published to a remote client (a\n"
+		"namespace on the uplink up0, XDP) and to local processes (a cgroup of the\n"
+		"demo's own, socket hooks); the counters, then 'down' and 'up' restoring it all.\n"
 		"Each control step runs the sluice CLI itself (instance demoPID, inside the\n"
 		"demo's host namespace) and is printed with its output. Everything is removed\n"
 		"at the end, also on failure or Ctrl-C; the run takes less than 30 s. Needs root.\n"
@@ -2120,6 +2911,8 @@ static int demo_init(struct demo *d, bool keep)
 	d->purge_argv[5] = NULL;
 	if ((err = sl_instance_init(&d->inst, d->instance)))
 		return err;
+	snprintf(d->dnsd_pidfile, sizeof(d->dnsd_pidfile), "%s/dnsd.pid", d->inst.run_dir);
+	snprintf(d->children, sizeof(d->children), "/proc/self/task/%d/children", (int)d->pid);
 	if (sl_dp_is_up(&d->inst) || access(d->inst.state_dir, F_OK) == 0)
 		return sl_errf(-EEXIST,
 			       "instance %s already exists (left by a killed demo?): remove it "
@@ -2134,9 +2927,9 @@ static void print_intro(struct demo *d)
 	fprintf(d->tr,
 		"sluice demo: containers made of network namespaces, wired by sluice's tc and\n"
 		"XDP programs and cgroup socket hooks instead of a bridge, iptables and\n"
-		"docker-proxy. Each '$ sluice ...' line runs this binary as\n"
-		"'sluice --instance %s ...' inside %s;\n"
-		"every line about traffic comes from traffic sent just now.\n",
+		"docker-proxy, and named by sluice-dnsd. Each '$ sluice ...' line runs this\n"
+		"binary as 'sluice --instance %s ...' inside %s;\n"
+		"every line about traffic (and names) comes from traffic sent just now.\n",
 		d->instance, strrchr(d->ns_path[NS_HOST], '/') + 1);
 }
 
@@ -2194,9 +2987,13 @@ int cmd_demo(struct ctl *c, int argc, char **argv)
 	if ((err = sl_check_privileges()) || (err = demo_init(&d, keep)))
 		return err;
 	signals_install(&d, &old);
+	/* The instance's sluice-dnsd, a daemon, becomes our child: orphans_reap(). */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	print_intro(&d);
 	run_steps(&d);
 	demo_cleanup(&d);
+	orphans_reap(&d, 0, false);
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
 	signals_restore(&old);
 	fflush(d.tr);
 	return demo_report(&d);

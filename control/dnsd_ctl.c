@@ -2,6 +2,7 @@
 /* dnsd_ctl.c - start and stop the instance's sluice-dnsd from `up` and `down`. */
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,12 +36,70 @@ static void dnsd_path(char *out, size_t len)
 		snprintf(out, len, "sluice-dnsd");
 }
 
+/* The running daemon's pid from its pidfile, or 0. */
+static long dnsd_pid(struct ctl *c, char *path, size_t len)
+{
+	char buf[32];
+	FILE *f;
+	long pid;
+
+	snprintf(path, len, "%s/dnsd.pid", c->inst.run_dir);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	pid = fgets(buf, sizeof(buf), f) ? strtol(buf, NULL, 10) : 0;
+	fclose(f);
+	return pid > 1 && kill(pid, 0) == 0 ? pid : 0;
+}
+
+/* Gone, or exited and waiting to be reaped by whoever adopted it (state Z). */
+static bool dnsd_exited(long pid)
+{
+	char path[64], buf[256], *p;
+	FILE *f;
+
+	if (kill(pid, 0) < 0)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return true;
+	p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+	fclose(f);
+	return p && (p[2] == 'Z' || p[2] == 'X');
+}
+
+/* Does the running daemon have exactly these options (argv[1..])? */
+static bool same_options(long pid, const char *const *opts, unsigned int n)
+{
+	char path[64], buf[4096];
+	size_t len, off = 0;
+	unsigned int i = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	off = strlen(buf) + 1; /* skip argv[0]: the path may differ */
+	for (; off < len && i < n; i++) {
+		if (strcmp(buf + off, opts[i]))
+			return false;
+		off += strlen(buf + off) + 1;
+	}
+	return i == n && off >= len;
+}
+
 int ctl_dnsd_start(struct ctl *c, const char *const *upstreams, unsigned int n_upstreams)
 {
 	const char *argv[DNSD_MAX_ARGS];
-	char path[PATH_MAX];
+	char path[PATH_MAX], pidfile[SL_DIR_MAX + 16];
 	unsigned int argc = 0;
-	int status;
+	int status, err;
+	long running;
 	pid_t pid;
 
 	dnsd_path(path, sizeof(path));
@@ -56,6 +115,16 @@ int ctl_dnsd_start(struct ctl *c, const char *const *upstreams, unsigned int n_u
 		argv[argc++] = upstreams[i];
 	}
 	argv[argc] = NULL;
+
+	/*
+	 * Running already: keep it (it follows the state file by itself) unless
+	 * other upstreams were asked for, then restart it with them.
+	 */
+	running = dnsd_pid(c, pidfile, sizeof(pidfile));
+	if (running && (!n_upstreams || same_options(running, argv + 1, argc - 1)))
+		return 0;
+	if (running && (err = ctl_dnsd_stop(c)))
+		return err;
 
 	fflush(NULL);
 	pid = fork();
@@ -81,22 +150,15 @@ int ctl_dnsd_start(struct ctl *c, const char *const *upstreams, unsigned int n_u
 
 int ctl_dnsd_stop(struct ctl *c)
 {
-	char path[SL_DIR_MAX + 16], buf[32];
 	struct timespec tick = {.tv_nsec = 50 * 1000 * 1000};
-	FILE *f;
-	long pid;
+	char pidfile[SL_DIR_MAX + 16];
+	long pid = dnsd_pid(c, pidfile, sizeof(pidfile));
 
-	snprintf(path, sizeof(path), "%s/dnsd.pid", c->inst.run_dir);
-	f = fopen(path, "re");
-	if (!f)
-		return 0; /* not running */
-	pid = fgets(buf, sizeof(buf), f) ? strtol(buf, NULL, 10) : 0;
-	fclose(f);
-	if (pid <= 1 || kill(pid, SIGTERM) < 0)
-		return 0; /* stale pidfile: the daemon is gone */
-	for (int i = 0; i < 100 && kill(pid, 0) == 0; i++)
+	if (!pid || kill(pid, SIGTERM) < 0)
+		return 0; /* not running, or a stale pidfile */
+	for (int i = 0; i < 100 && !dnsd_exited(pid); i++)
 		nanosleep(&tick, NULL);
-	if (kill(pid, 0) == 0)
+	if (!dnsd_exited(pid))
 		return sl_errf(-ETIMEDOUT, "sluice-dnsd (pid %ld) did not stop within 5 s", pid);
 	return 0;
 }

@@ -8,6 +8,9 @@
 #                                           ├─ host ns (sluice) ── front 10.77.0.0/24: web, app
 #   cl2 10.200.1.2 ── cl0 ═ up1 10.200.1.1 ─┘                   └─ back  10.78.0.0/24: db
 #
+# Every `up` passes --no-dns: web serves UDP on port 53, which sluice-dnsd
+# would hold on 127.0.0.11 inside the container (see dnsd's man page).
+#
 # The published-port suite runs three times (--xdp off, native, generic):
 # TCP, UDP, a 100-port range, a random host port, a host-IP binding, --allow,
 # the client's real source address seen by the server, unpublish flushing
@@ -200,7 +203,7 @@ ports_now() { sl -j port ls | jq -c 'map(del(.packets, .bytes, .flows))'; }
 
 # --- bring-up -------------------------------------------------------------
 
-check "up --uplink up0 --uplink up1 --xdp off" sl up --uplink up0 --uplink up1 --xdp off || summary
+check "up --uplink up0 --uplink up1 --xdp off" sl up --no-dns --uplink up0 --uplink up1 --xdp off || summary
 check "network create front 10.77.0.0/24 and back 10.78.0.0/24" \
 	eval 'sl network create front --subnet 10.77.0.0/24 && sl network create back --subnet 10.78.0.0/24'
 J_WEB= J_APP= J_DB=
@@ -262,7 +265,7 @@ bad_input() {
 
 suite() {
 	local m=$1 new0 fwd0 rep0 deny0 flushed0 bind0 rnd id8080 out
-	check "[$m] up --uplink up0 --uplink up1 --xdp $m" sl up --uplink up0 --uplink up1 --xdp "$m"
+	check "[$m] up --uplink up0 --uplink up1 --xdp $m" sl up --no-dns --uplink up0 --uplink up1 --xdp "$m"
 	check "[$m] status: xdp $m, attached $m on up0 and up1" status_mode "$m"
 	check "[$m] ip link agrees: XDP $m on up0 and up1" ip_link_mode "$m"
 	check "[$m] status: the socket hooks' cgroup is still recorded" status_cgroup
@@ -371,7 +374,7 @@ stream() {
 	check "stream: bytes arrive in web" wait_for 5 test -s "$recv"
 	for i in native off generic; do
 		fwd=$(counter nat_fwd)
-		check "stream: switch live to --xdp $i" sl up --xdp "$i"
+		check "stream: switch live to --xdp $i" sl up --no-dns --xdp "$i"
 		check "stream: status shows $i on both uplinks" status_mode "$i"
 		sleep 1
 		check "stream: nat_fwd rises while in $i" rises nat_fwd "$fwd"
@@ -388,7 +391,7 @@ stream
 
 # --- socket-level local clients (tc mode) ----------------------------------
 
-check "up --xdp off" sl up --xdp off
+check "up --xdp off" sl up --no-dns --xdp off
 check "publish web 8080:80 5353:53/udp 127.0.0.1:8081:80 127.0.0.1:8081:53/udp" \
 	sl port publish web 8080:80 5353:53/udp 127.0.0.1:8081:80 127.0.0.1:8081:53/udp
 xl0=$(counter sock_xlate)
@@ -416,9 +419,9 @@ check "bind(127.0.0.1:8081/tcp) outside the cgroup: allowed" bind_says host 127.
 # `up` without --cgroup keeps the recorded cgroup; without $SLUICE_CGROUP in
 # the environment nothing else could restore it.
 check "up twice without \$SLUICE_CGROUP: the recorded cgroup stays" \
-	eval 'SLUICE_CGROUP= sl up >/dev/null && SLUICE_CGROUP= sl up >/dev/null && status_cgroup'
+	eval 'SLUICE_CGROUP= sl up --no-dns >/dev/null && SLUICE_CGROUP= sl up --no-dns >/dev/null && status_cgroup'
 check "... and local TCP 127.0.0.1:8081 (in the cgroup) still reaches web" reach cg 127.0.0.1 8081 tcp web
-check "up with \$SLUICE_CGROUP again" eval 'sl up >/dev/null && status_cgroup'
+check "up with \$SLUICE_CGROUP again" eval 'sl up --no-dns >/dev/null && status_cgroup'
 
 # --- hairpin ----------------------------------------------------------------
 
@@ -434,7 +437,7 @@ check "hairpin: UDP web -> 10.200.0.1:5353 reaches itself" reach web 10.200.0.1 
 before=$(ports_now)
 check "down" sl down
 check_fails "after down: cl -> 10.200.0.1:8080 unreachable" reach cl 10.200.0.1 8080 tcp web
-check "up" sl up
+check "up" sl up --no-dns
 check "after up: port ls unchanged" eval '[ "$(ports_now)" = "$before" ]'
 check "after up: status xdp off on both uplinks" status_mode off
 check "after up: TCP cl -> 10.200.0.1:8080 reaches web" reach cl 10.200.0.1 8080 tcp web 10.200.0.2
