@@ -945,3 +945,84 @@ int sl_nl_addr_is_local(struct sl_nl *nl, __be32 addr)
 			return 1;
 	return n < 0 ? n : 0;
 }
+
+/* ---- route lookup (sluice-proxy) ---- */
+
+struct route_get_ctx {
+	bool found;
+	__u8 type;    /* RTN_* */
+	int oif;      /* RTA_OIF, 0 when absent */
+	bool gateway; /* RTA_GATEWAY or RTA_VIA present */
+};
+
+static int route_get_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct route_get_ctx *ctx = data;
+
+	switch (mnl_attr_get_type(attr)) {
+	case RTA_OIF:
+		if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+			ctx->oif = mnl_attr_get_u32(attr);
+		break;
+	case RTA_GATEWAY:
+	case RTA_VIA:
+		ctx->gateway = true;
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int route_get_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct route_get_ctx *ctx = data;
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm))
+		return MNL_CB_OK;
+	ctx->found = true;
+	ctx->type = rtm->rtm_type;
+	return mnl_attr_parse(nlh, sizeof(*rtm), route_get_attr_cb, ctx) < 0 ? MNL_CB_ERROR
+									     : MNL_CB_OK;
+}
+
+int sl_nl_route_oif(struct sl_nl *nl, __be32 dst, int *ifindex, char name[16])
+{
+	struct route_get_ctx ctx = {0};
+	struct sl_link_info info;
+	char d[INET_ADDRSTRLEN];
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	int err;
+
+	inet_ntop(AF_INET, &dst, d, sizeof(d));
+	*ifindex = 0;
+	name[0] = '\0';
+	nlh = nl_msg(nl, RTM_GETROUTE, NLM_F_ACK);
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_dst_len = 32;
+	mnl_attr_put(nlh, RTA_DST, sizeof(dst), &dst);
+	err = nl_talk(nl, nlh, route_get_cb, &ctx);
+	if (err)
+		return nl_fail(nl, err, NULL, "look up the route to %s", d);
+	if (!ctx.found || !ctx.oif)
+		return sl_errf(-ENETUNREACH, "look up the route to %s: no outgoing interface", d);
+	*ifindex = ctx.oif;
+	if (link_query(nl, NULL, ctx.oif, &info) == 0)
+		snprintf(name, IFNAMSIZ, "%s", info.name);
+	else
+		return nl_fail(nl, -ENODEV, NULL, "look up the route to %s: interface %d", d,
+			       ctx.oif);
+	if (ctx.type == RTN_LOCAL)
+		return sl_errf(-EADDRNOTAVAIL, "%s is an address of this host, not a container", d);
+	if (ctx.type != RTN_UNICAST)
+		return sl_errf(-ENETUNREACH,
+			       "look up the route to %s: not a unicast route (type %u)", d,
+			       ctx.type);
+	if (ctx.gateway)
+		return sl_errf(-EREMOTE,
+			       "%s is not on a network of this host: its route goes through a "
+			       "gateway on %s",
+			       d, name);
+	return 0;
+}

@@ -99,4 +99,16 @@ int sl_nl_addr_is_local(struct sl_nl *nl, __be32 addr);
 /* A permanent IPv4 neighbour entry addr -> mac on ifindex (replaces an existing one). */
 int sl_nl_neigh_add(struct sl_nl *nl, int ifindex, __be32 addr, const __u8 mac[6]);
 
+/* ---- route lookup (sluice-proxy) ---- */
+
+/*
+ * Where the kernel would send a packet to dst (RTM_GETROUTE, as `ip route get`):
+ * 0 when dst is on a directly connected network, with the outgoing
+ * interface's ifindex and name; -EREMOTE when the route goes through a
+ * gateway (ifindex and name still filled); -EADDRNOTAVAIL when dst is an
+ * address of nl's own namespace; the kernel's error (-ENETUNREACH, ...) when
+ * there is no route. Every failure is recorded naming dst.
+ */
+int sl_nl_route_oif(struct sl_nl *nl, __be32 dst, int *ifindex, char name[16]);
+
 #endif /* SL_NL_H */

@@ -50,12 +50,12 @@ struct sl_proxyreg {
 	__be32 host_addr; /* network order; 0 = every address of the host */
 	__u16 host_port;  /* host order, 1..65535 */
 	/* The file's line. */
-	int pid;		   /* owning sluice-proxy */
-	unsigned long long start;  /* its start time: /proc/PID/stat field 22, clock ticks */
-	__u32 id;		   /* SL_PROXY_ID_BASE..SL_PROXY_ID_MAX */
-	__be32 container_addr;	   /* network order */
-	__u16 container_port;	   /* host order, 1..65535 */
-	char bridge[16];	   /* IFNAMSIZ, NUL-terminated, no spaces */
+	int pid;		  /* owning sluice-proxy */
+	unsigned long long start; /* its start time: /proc/PID/stat field 22, clock ticks */
+	__u32 id;		  /* SL_PROXY_ID_BASE..SL_PROXY_ID_MAX */
+	__be32 container_addr;	  /* network order */
+	__u16 container_port;	  /* host order, 1..65535 */
+	char bridge[16];	  /* IFNAMSIZ, NUL-terminated, no spaces */
 };
 
 /* ---- pure: names and lines (no I/O) ---- */
