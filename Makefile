@@ -172,10 +172,12 @@ FORCE:
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # ---- bench ----
-# Benchmarks (bench/README.md): `make bench` quick (a few minutes), `make bench
-# FULL=1` (more and longer rounds), `make bench SMOKE=1` (seconds: every path
-# built, measured once for 1 s and checked; "bench-smoke: N passed, N failed").
-# Needs root; installs its tools with `make bench-deps` (apt-get).
+# Benchmarks (bench/README.md): `make bench` quick (about 10 minutes), `make
+# bench FULL=1` (more and longer rounds), `make bench SMOKE=1` (under a minute:
+# every path built, measured once briefly and checked; "bench-smoke: N passed,
+# N failed"). Needs root; installs its tools with `make bench-deps` (apt-get).
+# The bench's own tools (bench/*.c: connrate, udpflood, udpsink) build into
+# build/bench/.
 BENCH_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE
 BENCH_MODE := $(if $(filter 1 yes,$(SMOKE)),--smoke,$(if $(filter 1 yes,$(FULL)),--full,--quick))
 

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
 # bench/deps.sh - install what the bench needs from Debian (`make bench-deps`):
-# sockperf, iperf3, gnuplot-nox and jq, then docker.io (for the real
+# sockperf, iperf3, gnuplot-nox, jq and ethtool (sluice-xdp turns TX checksum
+# offload off on its client veth), then docker.io (for the real
 # /usr/sbin/docker-proxy). Does nothing when everything is there.
 #
 # docker.io brings dockerd, which must not start here: it would create
@@ -11,7 +12,7 @@
 # cannot be installed, the bench reports the docker-proxy path as skipped.
 set -u
 
-CORE="sockperf iperf3 gnuplot-nox jq"
+CORE="sockperf iperf3 gnuplot-nox jq ethtool"
 OPTIONAL="docker.io"
 
 missing() {

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # bench/metrics.sh - the measurements. Each runs one client tool in the
-# client namespace against the current path's target (T_IP and ports, see
-# paths.sh) and emits rows with `emit METRIC VALUE UNIT OK`: every path gets
-# the same tools, message sizes and durations.
+# client namespace (local paths: the host namespace, in the clients' cgroup)
+# against the current path's target (T_IP and ports, see paths.sh) and emits
+# rows with `emit METRIC VALUE UNIT OK`: every path gets the same tools,
+# message sizes and durations.
 #
 #   tcp_rr_1_{avg,p50,p99}   us    connrate rr, 1-byte request/response, one connection
 #   tcp_rr_1k_{avg,p50,p99}  us    sockperf ping-pong --tcp -m 1024 --full-rtt
@@ -12,15 +13,30 @@
 #   conn_rate                conn/s connrate client: connect, 64 B request, reply, close
 #   conn_errors              failed connections in that run
 #   cpu_per_kconn            busy-core s per 1000 connections (/proc/stat around connrate)
+#   udp_pps                  pkt/s  udpflood (64 B datagrams, 64 flows) -> udpsink: datagrams
+#                                   the server received per second (forwarded packet rate)
+#   udp_sent_pps             pkt/s  what udpflood sent per second
+#   udp_loss_pct             %      (sent - received) / sent
 #
-# D_RR, D_TPUT, D_CONN (seconds) come from the driver's mode.
+# D_RR, D_TPUT, D_CONN, D_UDP (seconds) come from the driver's mode.
 
 CONN_SIZE=64
 CONN_WORKERS=4
+UDP_SIZE=64   # payload bytes per datagram
+UDP_FLOWS=64  # source ports (one socket each)
+
+# Local paths (a client process on the host) run these metrics only.
+LOCAL_METRICS=" m_tcp_rr_1 m_conn "
+# metric_applies PATH METRIC
+metric_applies() {
+	[ -z "${PATH_LOCAL[$1]:-}" ] || [[ $LOCAL_METRICS == *" ${2%% *} "* ]]
+}
 
 # emit METRIC VALUE UNIT OK: one CSV row for the current path and round.
 emit() {
-	printf '%s,%s,%s,%s,%s,%s,%s,%s\n' "$(date -u +%FT%TZ)" "$ROUND" "$WARMUP" "$CUR_PATH" \
+	local ts
+	TZ=UTC printf -v ts '%(%Y-%m-%dT%H:%M:%SZ)T' -1
+	printf '%s,%s,%s,%s,%s,%s,%s,%s\n' "$ts" "$ROUND" "$WARMUP" "$CUR_PATH" \
 		"$1" "$2" "$3" "$4" >>"$ROWBUF"
 }
 
@@ -31,16 +47,17 @@ measure() {
 	shift
 	bound=$(( ${D_MAX:-10} + 20 ))
 	local t0=$EPOCHREALTIME rc
-	cmdlog "round $ROUND $CUR_PATH $tag" nsenter --net="/run/netns/$CLIENT_NS" -- "${CLIENT_PIN[@]}" "$@"
-	MOUT=$(timeout --kill-after=5 "$bound" nsenter --net="/run/netns/$CLIENT_NS" -- "${CLIENT_PIN[@]}" "$@" 2>&1)
+	cmdlog "round $ROUND $CUR_PATH $tag" nsenter --net="/run/netns/$T_CNS" -- "${T_CWRAP[@]}" "${CLIENT_PIN[@]}" "$@"
+	MOUT=$(timeout --kill-after=5 "$bound" nsenter --net="/run/netns/$T_CNS" -- "${T_CWRAP[@]}" \
+		"${CLIENT_PIN[@]}" "$@" 2>&1)
 	rc=$?
 	printf '    # exit %s after %s s\n' "$rc" \
 		"$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')" >>"$CMDLOG"
 	return "$rc"
 }
 
-# kv KEY TEXT: the value of KEY=VALUE in TEXT.
-kv() { sed -n "s/.*\b$1=\([0-9.]*\).*/\1/p" <<<"$2" | head -n 1; }
+# kv KEY TEXT: the value of the first KEY=VALUE (a number) in TEXT.
+kv() { [[ $2 =~ (^|[^a-z_])$1=([0-9.]*) ]] && echo "${BASH_REMATCH[2]}"; }
 
 fail_note() { # METRIC: keep the tool's last words for the log
 	printf 'round %s %s %s failed: %s\n' "$ROUND" "$CUR_PATH" "$1" \
@@ -126,9 +143,48 @@ m_conn() {
 	fi
 }
 
+# m_udp_pps: the forwarded packet rate of small datagrams. udpsink starts in
+# the path's server namespace for this measurement only, udpflood sends
+# UDP_SIZE-byte datagrams over UDP_FLOWS source ports for D_UDP seconds as
+# fast as one thread can; the sink counts what arrives and exits 0.3 s after
+# the last datagram, or D_UDP + 4-5 s after its start if nothing ever came
+# (and `timeout` stops it a little later if it hangs). D_UDP may be a
+# fraction of a second.
+m_udp_pps() {
+	local out=$TMPD/udpsink.out pid sent rx pps sout sink d=${D_UDP%.*}
+	: >"$out"
+	sink=(timeout --kill-after=2 $((${d:-0} + 9)) "${SERVER_PIN[@]}" "$UDPSINK" -p "$P_US" -t $((${d:-0} + 5)) -i 0.3)
+	cmdlog "round $ROUND $CUR_PATH udp_pps (server)" nsenter --net="/run/netns/$T_SNS" -- "${sink[@]}"
+	nsenter --net="/run/netns/$T_SNS" -- "${sink[@]}" >"$out" 2>&1 </dev/null &
+	pid=$!
+	_pids+=("$pid")
+	if wait_for 3 listening "$T_SNS" udp "$P_US"; then
+		measure udp_pps "$UDPFLOOD" -a "$T_IP" -p "$T_UP" -t "$D_UDP" -f "$UDP_FLOWS" -s "$UDP_SIZE"
+	else
+		MOUT="udpsink did not start in $T_SNS"
+	fi
+	# The sink ends by itself (idle, its -t, or timeout): wait is bounded.
+	wait "$pid" 2>/dev/null
+	forget_pid "$pid"
+	sout=$(cat "$out")
+	printf '    # udpsink: %s\n' "$(tr '\n' ' ' <<<"$sout" | cut -c1-200)" >>"$CMDLOG"
+	sent=$(kv sent "$MOUT") rx=$(kv received "$sout") pps=$(kv pps "$sout")
+	if [ -n "$sent" ] && [ "$sent" -gt 0 ] && [ -n "$rx" ] && [ "$rx" -gt 0 ] && [ -n "$pps" ]; then
+		emit udp_pps "$pps" pkt/s 1
+		emit udp_sent_pps "$(kv pps "$MOUT")" pkt/s 1
+		emit udp_loss_pct "$(awk -v s="$sent" -v r="$rx" 'BEGIN { printf "%.2f", 100 * (s - r) / s }')" pct 1
+	else
+		MOUT+=$'\n'"udpsink: $sout"
+		fail_note udp_pps
+		emit udp_pps "" pkt/s 0
+		emit udp_sent_pps "$(kv pps "$MOUT")" pkt/s 0
+		emit udp_loss_pct "" pct 0
+	fi
+}
+
 # The metrics of one path in one round, in this order.
-METRICS=(m_tcp_rr_1 m_tcp_rr_1k m_udp_rr "m_tput 1" "m_tput 4" m_conn)
+METRICS=(m_tcp_rr_1 m_tcp_rr_1k m_udp_rr "m_tput 1" "m_tput 4" m_conn m_udp_pps)
 # The warm-up round (discarded): ARP, routes, conntrack, BPF maps, servers and
 # page cache warmed by one short run of each kind of traffic. sockperf is
 # left out: it warms up by itself and each run costs 2 s of fixed overhead.
-WARMUP_METRICS=(m_tcp_rr_1 "m_tput 1" m_conn)
+WARMUP_METRICS=(m_tcp_rr_1 "m_tput 1" m_conn m_udp_pps)

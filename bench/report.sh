@@ -35,61 +35,199 @@ CSV=$DIR/raw.csv
 		END { flush() }'
 } >"$DIR/stats.csv"
 
-declare -A MED MIN MAX NOK NFAIL STATUS WHY
+declare -A MED MIN MAX NOK NFAIL STATUS WHY KIND
 while IFS=, read -r p m n med mn mx nf; do
 	[ "$p" = path ] && continue
 	MED[$p,$m]=$med MIN[$p,$m]=$mn MAX[$p,$m]=$mx NOK[$p,$m]=$n NFAIL[$p,$m]=$nf
 done <"$DIR/stats.csv"
 
+# paths.csv: path,status,kind,"reason" (older runs: no kind column, every
+# path remote). Remote paths have a client in the client namespace, local
+# ones a client process on the host.
 PATHS=()
+RPATHS=()
+LPATHS=()
+has_kind=
 while IFS= read -r line; do
 	p=${line%%,*}
-	[ "$p" = path ] && continue
 	rest=${line#*,}
+	if [ "$p" = path ]; then
+		[[ $line == path,status,kind,* ]] && has_kind=1
+		continue
+	fi
 	STATUS[$p]=${rest%%,*}
-	w=${rest#*,}
-	w=${w#\"}
-	WHY[$p]=${w%\"}
+	rest=${rest#*,}
+	KIND[$p]=remote
+	if [ -n "$has_kind" ]; then
+		KIND[$p]=${rest%%,*}
+		rest=${rest#*,}
+	fi
+	rest=${rest#\"}
+	WHY[$p]=${rest%\"}
 	PATHS+=("$p")
+	if [ "${KIND[$p]}" = local ]; then
+		LPATHS+=("$p")
+	else
+		RPATHS+=("$p")
+	fi
 done <"$DIR/paths.csv"
 
 envv() { sed -n "s/^$1=//p" "$DIR/env.txt" | head -n 1; }
 
-fmt() { # VALUE: 3 significant digits, no exponent
-	awk -v v="$1" 'BEGIN { a = v < 0 ? -v : v
-		if (a >= 100) printf "%.0f", v; else if (a >= 10) printf "%.1f", v;
-		else if (a >= 1) printf "%.2f", v; else printf "%.3f", v }'
+# The table cells are formatted with bash builtins only (printf does the
+# floating point): a report has hundreds of cells, and a fork per cell costs
+# seconds on a busy machine.
+
+# _fmt VALUE: REPLY = VALUE with 3 significant digits, no exponent.
+_fmt() {
+	local v=$1 a
+	printf -v v '%.6f' "$v" 2>/dev/null || {
+		REPLY=$1
+		return
+	}
+	a=${v#-}
+	a=${a%%.*}
+	if [ "$a" -ge 100 ]; then
+		printf -v REPLY '%.0f' "$v"
+	elif [ "$a" -ge 10 ]; then
+		printf -v REPLY '%.1f' "$v"
+	elif [ "$a" -ge 1 ]; then
+		printf -v REPLY '%.2f' "$v"
+	else
+		printf -v REPLY '%.3f' "$v"
+	fi
+}
+fmt() { # VALUE: _fmt, printed
+	_fmt "$1"
+	echo "$REPLY"
 }
 
-# cell PATH METRIC: "median (min–max)", "failed", or "—".
-cell() {
-	local p=$1 m=$2 s
+# _fixed VALUE: REPLY = VALUE × 10^6 as an integer (for exact-enough ratios).
+_fixed() {
+	local v
+	printf -v v '%.6f' "$1" 2>/dev/null || v=0.000000
+	v=${v/./}
+	[[ $v == -* ]] && REPLY=-$((10#${v#-})) || REPLY=$((10#$v))
+}
+
+# _cell PATH METRIC: REPLY = "median (min–max)", "failed", or "—".
+_cell() {
+	local p=$1 m=$2 a b c
 	if [ "${STATUS[$p]}" != ok ]; then
-		echo "${STATUS[$p]}"
-		return
+		REPLY=${STATUS[$p]}
+	elif [ -z "${NOK[$p,$m]:-}" ]; then
+		REPLY="—"
+	elif [ "${NOK[$p,$m]}" = 0 ]; then
+		REPLY=failed
+	else
+		_fmt "${MED[$p,$m]}"
+		a=$REPLY
+		_fmt "${MIN[$p,$m]}"
+		b=$REPLY
+		_fmt "${MAX[$p,$m]}"
+		c=$REPLY
+		REPLY="$a ($b–$c)"
+		[ "${NFAIL[$p,$m]}" != 0 ] && REPLY+=" [${NFAIL[$p,$m]} failed]"
 	fi
-	if [ -z "${NOK[$p,$m]:-}" ]; then
-		echo "—"
-		return
-	fi
-	if [ "${NOK[$p,$m]}" = 0 ]; then
-		echo "failed"
-		return
-	fi
-	s="$(fmt "${MED[$p,$m]}") ($(fmt "${MIN[$p,$m]}")–$(fmt "${MAX[$p,$m]}"))"
-	[ "${NFAIL[$p,$m]}" != 0 ] && s+=" [${NFAIL[$p,$m]} failed]"
-	echo "$s"
+}
+cell() { # PATH METRIC: _cell, printed
+	_cell "$1" "$2"
+	echo "$REPLY"
 }
 
-# ratio PATH REF METRIC: median(PATH) / median(REF), "×1.23".
-ratio() {
-	local p=$1 r=$2 m=$3
+# _ratio PATH REF METRIC: REPLY = median(PATH) / median(REF), "×1.23", or "—".
+_ratio() {
+	local p=$1 r=$2 m=$3 a b q
+	REPLY="—"
 	if [ "${STATUS[$p]:-}" != ok ] || [ "${STATUS[$r]:-}" != ok ] ||
 		[ -z "${MED[$p,$m]:-}" ] || [ -z "${MED[$r,$m]:-}" ]; then
-		echo "—"
 		return
 	fi
-	awk -v a="${MED[$p,$m]}" -v b="${MED[$r,$m]}" 'BEGIN { if (b > 0) printf "×%.2f", a / b; else print "—" }'
+	_fixed "${MED[$p,$m]}"
+	a=$REPLY
+	_fixed "${MED[$r,$m]}"
+	b=$REPLY
+	REPLY="—"
+	[ "$b" -gt 0 ] || return
+	q=$(((a * 1000 / b + 5) / 10)) # hundredths, rounded
+	printf -v REPLY '×%d.%02d' $((q / 100)) $((q % 100))
+}
+ratio() { # PATH REF METRIC: _ratio, printed
+	_ratio "$1" "$2" "$3"
+	echo "$REPLY"
+}
+
+# trow PATH SPEC...: a table row for PATH; SPEC is c:METRIC (a cell),
+# r:REF:METRIC (a ratio) or =TEXT (as is).
+trow() {
+	local p=$1 spec out="| $1 |" m r
+	shift
+	for spec in "$@"; do
+		case $spec in
+		c:*) _cell "$p" "${spec#c:}" ;;
+		r:*)
+			spec=${spec#r:}
+			_ratio "$p" "${spec%%:*}" "${spec#*:}"
+			;;
+		=*) REPLY=${spec#=} ;;
+		esac
+		out+=" $REPLY |"
+	done
+	echo "$out"
+}
+
+# has PATH METRIC: the path was measured and has a median for the metric.
+has() { [ "${STATUS[$1]:-}" = ok ] && [ -n "${MED[$1,$2]:-}" ]; }
+
+# not_measured PATH... METRIC: why a comparison has no numbers.
+not_measured() {
+	local m=${*: -1} p out=""
+	for p in "${@:1:$#-1}"; do
+		if [ -z "${STATUS[$p]:-}" ]; then
+			out+="$p not run, "
+		elif [ "${STATUS[$p]}" != ok ]; then
+			out+="$p ${STATUS[$p]}, "
+		elif [ -z "${MED[$p,$m]:-}" ]; then
+			out+="$p has no $m, "
+		fi
+	done
+	echo "not measured (${out%, })"
+}
+
+# goal_ratio PATH REF METRIC WANT: "×R (rounds' extremes ×LO–×HI): met" for
+# a higher-is-better metric whose goal is PATH >= WANT × REF. The extremes
+# divide PATH's min by REF's max and PATH's max by REF's min: when WANT lies
+# between them, the medians alone decide and the rounds did not settle it.
+goal_ratio() {
+	local p=$1 r=$2 m=$3 want=$4
+	if ! has "$p" "$m" || ! has "$r" "$m"; then
+		not_measured "$p" "$r" "$m"
+		return
+	fi
+	awk -v a="${MED[$p,$m]}" -v b="${MED[$r,$m]}" -v amin="${MIN[$p,$m]}" -v amax="${MAX[$p,$m]}" \
+		-v bmin="${MIN[$r,$m]}" -v bmax="${MAX[$r,$m]}" -v w="$want" 'BEGIN {
+		if (b <= 0 || bmax <= 0 || bmin <= 0) { print "—"; exit }
+		q = a / b; lo = amin / bmax; hi = amax / bmin
+		v = (q >= w) ? "**met**" : "**not met**"
+		if (lo < w && hi >= w) v = v " (the rounds straddle the goal: not settled)"
+		printf "×%.2f (rounds'"'"' extremes ×%.2f–×%.2f): %s\n", q, lo, hi, v }'
+}
+
+# goal_within PATH REF METRIC PCT: lower-is-better metric, goal PATH <= REF
+# × (1 + PCT/100). Prints the difference in percent.
+goal_within() {
+	local p=$1 r=$2 m=$3 pct=$4
+	if ! has "$p" "$m" || ! has "$r" "$m"; then
+		not_measured "$p" "$r" "$m"
+		return
+	fi
+	awk -v a="${MED[$p,$m]}" -v b="${MED[$r,$m]}" -v amin="${MIN[$p,$m]}" -v amax="${MAX[$p,$m]}" \
+		-v bmin="${MIN[$r,$m]}" -v bmax="${MAX[$r,$m]}" -v w="$pct" 'BEGIN {
+		if (b <= 0) { print "—"; exit }
+		d = 100 * (a / b - 1)
+		v = (d <= w) ? "**met**" : "**not met**"
+		if (amin <= bmax && bmin <= amax) v = v " (the two min–max ranges overlap)"
+		printf "%+.1f %% (%.1f µs vs %.1f µs): %s\n", d, a, b, v }'
 }
 
 row() { # CELLS...: a Markdown table row
@@ -113,10 +251,18 @@ warnings() {
 	fi
 	steal=$(awk -F, 'NR > 1 && $5 == "steal_pct" && $3 == 0 && $6 > m { m = $6 } END { if (m > 2) print m }' "$CSV")
 	[ -n "$steal" ] && w+=("CPU steal up to $steal % in a round")
-	spread=$(awk -F, 'NR > 1 && $4 > 0 && ($2 ~ /^(tcp_rr_1_p50|tcp_rr_1k_p50|udp_rr_p50|tput_1|tput_4|conn_rate)$/) &&
+	spread=$(awk -F, 'NR > 1 && $4 > 0 && ($2 ~ /^(tcp_rr_1_p50|tcp_rr_1k_p50|udp_rr_p50|tput_1|tput_4|conn_rate|udp_pps)$/) &&
 		($6 - $5) > 0.5 * $4 { printf "%s%s %s", sep, $1, $2; sep = ", " }' "$DIR/stats.csv")
 	[ -n "$spread" ] && w+=("min–max spread above 50 % of the median: $spread")
-	spread=$(awk -F, 'NR > 1 && $7 > 0 && $2 !~ /^(conn_errors)$/ { printf "%s%s %s (%d)", sep, $1, $2, $7; sep = ", " }' "$DIR/stats.csv")
+	# Paths that failed as a whole are listed under Paths; the noise columns
+	# fail along with the round they belong to.
+	local okp="" p
+	for p in "${PATHS[@]}"; do
+		[ "${STATUS[$p]}" = ok ] && okp+=" $p"
+	done
+	spread=$(awk -F, -v ok="$okp " 'NR > 1 && $7 > 0 && index(ok, " " $1 " ") &&
+		$2 !~ /^(conn_errors|tcp_retrans|steal_pct|loadavg1)$/ {
+		printf "%s%s %s (%d)", sep, $1, $2, $7; sep = ", " }' "$DIR/stats.csv")
 	[ -n "$spread" ] && w+=("failed in some rounds (see failures.log): $spread")
 	[ ${#w[@]} -eq 0 ] && return
 	echo
@@ -148,15 +294,62 @@ warnings() {
 		"RR 1 B p50 vs host" "1 stream vs host" "conn/s vs host"
 	row "---" "---:" "---:" "---:" "---:" "---:" "---:" "---:" "---:" "---:" "---:" "---:" \
 		"---:" "---:" "---:" "---:" "---:" "---:"
-	for p in "${PATHS[@]}"; do
-		row "$p" "$(cell "$p" tcp_rr_1_p50)" "$(cell "$p" tcp_rr_1_p99)" \
-			"$(cell "$p" tcp_rr_1k_p50)" "$(cell "$p" tcp_rr_1k_p99)" \
-			"$(cell "$p" udp_rr_p50)" "$(cell "$p" udp_rr_p99)" \
-			"$(cell "$p" tput_1)" "$(cell "$p" tput_4)" "$(cell "$p" conn_rate)" \
-			"$(cell "$p" cpu_per_gbit_1)" "$(cell "$p" cpu_per_kconn)" \
-			"$(ratio "$p" direct tcp_rr_1_p50)" "$(ratio "$p" direct tput_1)" "$(ratio "$p" direct conn_rate)" \
-			"$(ratio "$p" host tcp_rr_1_p50)" "$(ratio "$p" host tput_1)" "$(ratio "$p" host conn_rate)"
+	for p in "${RPATHS[@]}"; do
+		trow "$p" c:tcp_rr_1_p50 c:tcp_rr_1_p99 c:tcp_rr_1k_p50 c:tcp_rr_1k_p99 \
+			c:udp_rr_p50 c:udp_rr_p99 c:tput_1 c:tput_4 c:conn_rate c:cpu_per_gbit_1 c:cpu_per_kconn \
+			r:direct:tcp_rr_1_p50 r:direct:tput_1 r:direct:conn_rate \
+			r:host:tcp_rr_1_p50 r:host:tput_1 r:host:conn_rate
 	done
+	if grep -q ',udp_pps,' "$DIR/stats.csv"; then
+		echo
+		echo "## UDP packet rate, small datagrams"
+		echo
+		echo "udpflood in the client namespace sends $(envv udp_payload_bytes)-byte datagrams over $(envv udp_flows) flows"
+		echo "(source ports) as fast as one thread can, for $(sed -n 's/.*d_udp=\([0-9.]*\).*/\1/p' "$DIR/env.txt") s per run;"
+		echo "udpsink in the container counts what arrives. Received packets/s is the forwarded rate"
+		echo "(higher is better); loss is (sent − received) / sent. sluice-xdp's client computes"
+		echo "checksums in software (TX offload off on its veth: XDP needs complete checksums),"
+		echo "which slows its sender: a handicap for that path, not an advantage."
+		echo
+		row "path" "received pkt/s" "sent pkt/s" "loss %" "vs direct" "vs host" "vs bridge-dnat" "vs sluice-tc"
+		row "---" "---:" "---:" "---:" "---:" "---:" "---:" "---:"
+		for p in "${RPATHS[@]}"; do
+			trow "$p" c:udp_pps c:udp_sent_pps c:udp_loss_pct r:direct:udp_pps r:host:udp_pps \
+				r:bridge-dnat:udp_pps r:sluice-tc:udp_pps
+		done
+	fi
+	if [ ${#LPATHS[@]} -gt 0 ]; then
+		echo
+		echo "## Local clients (a process on the host)"
+		echo
+		echo "The client runs in the bench host namespace, inside the cgroup the bench created"
+		echo "($(envv local_cgroup)); sluice-socket's hooks are attached to that cgroup, so"
+		echo "direct-local's connects pass them too (no mapping matches). direct-local connects to"
+		echo "the sluice-socket container's own address (the floor), docker-proxy-local to"
+		echo "docker-proxy on 127.0.0.1, sluice-socket to the port published on 127.0.0.1."
+		echo
+		row "path" "TCP RR 1 B p50" "TCP RR 1 B p99" "TCP RR 1 B avg" "new conn/s" "CPU s/1k conn" \
+			"p50 vs direct-local" "p99 vs direct-local" "conn/s vs direct-local"
+		row "---" "---:" "---:" "---:" "---:" "---:" "---:" "---:" "---:"
+		for p in "${LPATHS[@]}"; do
+			trow "$p" c:tcp_rr_1_p50 c:tcp_rr_1_p99 c:tcp_rr_1_avg c:conn_rate c:cpu_per_kconn \
+				r:direct-local:tcp_rr_1_p50 r:direct-local:tcp_rr_1_p99 r:direct-local:conn_rate
+		done
+	fi
+	if [ -n "${STATUS[sluice-xdp]:-}${STATUS[sluice-socket]:-}" ]; then
+		echo
+		echo "## Issue goals (noted, not asserted)"
+		echo
+		if [ -n "${STATUS[sluice-xdp]:-}" ]; then
+			echo "- sluice-xdp forwards ≥ 1.5× the UDP packets/s of sluice-tc: $(goal_ratio sluice-xdp sluice-tc udp_pps 1.5)"
+			echo "- sluice-xdp forwards ≥ 3× the UDP packets/s of bridge-dnat: $(goal_ratio sluice-xdp bridge-dnat udp_pps 3)"
+		fi
+		if [ -n "${STATUS[sluice-socket]:-}" ]; then
+			echo "- sluice-socket TCP RR 1 B p50 within 5 % of direct-local: $(goal_within sluice-socket direct-local tcp_rr_1_p50 5)"
+			echo "- sluice-socket TCP RR 1 B p99 within 5 % of direct-local: $(goal_within sluice-socket direct-local tcp_rr_1_p99 5)"
+			echo "- sluice-socket new conn/s vs direct-local (each connect pays the hook): $(ratio sluice-socket direct-local conn_rate)"
+		fi
+	fi
 	warnings
 	echo
 	echo "## Detail and noise"
@@ -168,9 +361,8 @@ warnings() {
 		"failed conns/round" "TCP retrans/round" "steal %" "load avg (1 min)" "rounds"
 	row "---" "---:" "---:" "---:" "---:" "---:" "---:" "---:" "---:" "---:"
 	for p in "${PATHS[@]}"; do
-		row "$p" "$(cell "$p" tcp_rr_1_avg)" "$(cell "$p" tcp_rr_1k_avg)" "$(cell "$p" udp_rr_avg)" \
-			"$(cell "$p" cpu_per_gbit_4)" "$(cell "$p" conn_errors)" "$(cell "$p" tcp_retrans)" \
-			"$(cell "$p" steal_pct)" "$(cell "$p" loadavg1)" "${NOK[$p,tcp_retrans]:-0}"
+		trow "$p" c:tcp_rr_1_avg c:tcp_rr_1k_avg c:udp_rr_avg c:cpu_per_gbit_4 c:conn_errors \
+			c:tcp_retrans c:steal_pct c:loadavg1 "=${NOK[$p,tcp_retrans]:-0}"
 	done
 	echo
 	echo "## Paths"
@@ -202,22 +394,25 @@ warnings() {
 	echo
 	echo "Files: raw.csv (one row per path × metric × round; warmup=1 rows are discarded),"
 	echo "stats.csv, checks.log (counters behind each path check), env.txt, plots: latency.png,"
-	echo "throughput.png, connrate.png."
+	echo "throughput.png, connrate.png, udp.png, local.png."
 } >"$DIR/summary.md"
 
 # ---- plots ----------------------------------------------------------------
+# BENCH_PLOTS=0 (smoke runs): no plots.
+[ "${BENCH_PLOTS:-1}" = 0 ] && exit 0
 if ! command -v gnuplot >/dev/null; then
 	echo "report: gnuplot is missing (apt-get install gnuplot-nox): no plots" >&2
 	exit 0
 fi
 
-# dat FILE METRIC...: "path med min max ..." for every measured path.
+# dat FILE remote|local METRIC...: "path med min max ..." for every measured
+# path of that kind that has the first metric.
 dat() {
-	local f=$1 p m line
-	shift
+	local f=$1 kind=$2 p m line
+	shift 2
 	: >"$f"
 	for p in "${PATHS[@]}"; do
-		[ "${STATUS[$p]}" = ok ] || continue
+		[ "${STATUS[$p]}" = ok ] && [ "${KIND[$p]}" = "$kind" ] && [ -n "${MED[$p,$1]:-}" ] || continue
 		line="$p"
 		for m in "$@"; do
 			line+=" ${MED[$p,$m]:-0} ${MIN[$p,$m]:-0} ${MAX[$p,$m]:-0}"
@@ -226,10 +421,13 @@ dat() {
 	done
 }
 
-dat "$DIR/latency.dat" tcp_rr_1_p50 tcp_rr_1k_p50 udp_rr_p50
-dat "$DIR/throughput.dat" tput_1 tput_4
-dat "$DIR/connrate.dat" conn_rate
-if [ ! -s "$DIR/latency.dat" ]; then
+dat "$DIR/latency.dat" remote tcp_rr_1_p50 tcp_rr_1k_p50 udp_rr_p50
+dat "$DIR/throughput.dat" remote tput_1 tput_4
+dat "$DIR/connrate.dat" remote conn_rate
+dat "$DIR/udp.dat" remote udp_pps
+dat "$DIR/local.dat" local tcp_rr_1_p50 tcp_rr_1_p99
+if [ ! -s "$DIR/latency.dat" ] && [ ! -s "$DIR/connrate.dat" ] && [ ! -s "$DIR/local.dat" ] &&
+	[ ! -s "$DIR/udp.dat" ]; then
 	echo "report: no measured path: no plots" >&2
 	exit 0
 fi
@@ -245,24 +443,50 @@ set yrange [0:*]
 set key top left
 set xtics nomirror
 "
-gnuplot <<EOF 2>>"$DIR/gnuplot.log"
+# plot DATFILE: the gnuplot commands on stdin, run only when DATFILE has data.
+rc=0
+plot() {
+	local script
+	script=$(cat)
+	[ -s "$1" ] || return 0
+	gnuplot <<EOF 2>>"$DIR/gnuplot.log" || rc=1
 $common
+$script
+EOF
+}
+plot "$DIR/latency.dat" <<EOF
 set output '$DIR/latency.png'
 set title "Request/response round trip, median of rounds (bars: min-max)\n$title"
 set ylabel 'p50 round trip (µs)'
 plot '$DIR/latency.dat' using 2:3:4:xtic(1) title 'TCP 1 B', \
      '' using 5:6:7 title 'TCP 1 KiB', \
      '' using 8:9:10 title 'UDP 14 B'
+EOF
+plot "$DIR/throughput.dat" <<EOF
 set output '$DIR/throughput.png'
 set title "TCP throughput client -> server (iperf3), median of rounds (bars: min-max)\n$title"
 set ylabel 'Gbit/s'
 plot '$DIR/throughput.dat' using 2:3:4:xtic(1) title '1 stream', \
      '' using 5:6:7 title '4 streams'
+EOF
+plot "$DIR/connrate.dat" <<EOF
 set output '$DIR/connrate.png'
 set title "New TCP connections per second (connect, request, reply, close), median of rounds\n$title"
 set ylabel 'connections/s'
 plot '$DIR/connrate.dat' using 2:3:4:xtic(1) title 'connrate, 4 workers'
 EOF
-rc=$?
+plot "$DIR/udp.dat" <<EOF
+set output '$DIR/udp.png'
+set title "UDP datagrams received per second ($(envv udp_payload_bytes) B payload, $(envv udp_flows) flows), median of rounds (bars: min-max)\n$title"
+set ylabel 'packets/s received'
+plot '$DIR/udp.dat' using 2:3:4:xtic(1) title 'udpflood -> udpsink'
+EOF
+plot "$DIR/local.dat" <<EOF
+set output '$DIR/local.png'
+set title "Local client (a host process): TCP 1 B round trip, median of rounds (bars: min-max)\n$title"
+set ylabel 'round trip (µs)'
+plot '$DIR/local.dat' using 2:3:4:xtic(1) title 'p50', \
+     '' using 5:6:7 title 'p99'
+EOF
 [ -s "$DIR/gnuplot.log" ] || rm -f "$DIR/gnuplot.log"
 exit $rc

@@ -7,10 +7,15 @@
 #   bench/run.sh [--quick | --full | --smoke] [--build DIR] [--out DIR]
 #                [--paths "direct host ..."] [--rounds N] [--metrics "conn tput_1 ..."|all]
 #
-#   --quick  (default, `make bench`)  warm-up + 3 rounds, a few minutes
+#   --quick  (default, `make bench`)  warm-up + 3 rounds, about 10 minutes
 #   --full   (`make bench FULL=1`)    warm-up + 7 rounds, longer runs
-#   --smoke  (`make bench SMOKE=1`)   one 1-second measurement per path and
-#            the path checks; prints "bench-smoke: N passed, N failed"
+#   --smoke  (`make bench SMOKE=1`)   per path 1 s of new connections and
+#            0.5 s of UDP packet rate (where the path carries UDP), and the
+#            path checks; prints "bench-smoke: N passed, N failed"
+#
+# Paths: direct host bridge-dnat docker-proxy sluice-tc sluice-xdp (remote
+# client) and direct-local docker-proxy-local sluice-socket (local client).
+# Metrics: tcp_rr_1 tcp_rr_1k udp_rr tput_1 tput_4 conn udp_pps (or all).
 #
 # Results go to bench/results/<date>-<shorthost>/ (smoke: under
 # <build>/bench/smoke/). See bench/README.md for the method.
@@ -34,7 +39,7 @@ ONLY_METRICS=
 ROUNDS=
 
 usage() {
-	sed -n '3,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+	sed -n '3,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
@@ -57,24 +62,29 @@ case $BUILD_DIR in /*) ;; *) BUILD_DIR=$REPO/$BUILD_DIR ;; esac
 
 # Durations (seconds) and rounds per mode. Round 0 is the warm-up.
 case $MODE in
-smoke) WARMUP_ROUNDS=0 ROUNDS=${ROUNDS:-1} D_RR=1 D_TPUT=1 D_CONN=1 W_RR=1 W_TPUT=1 W_CONN=1
-	# One tiny measurement per path: 1 s of new connections (connect,
-	# request, reply, close) exercises flow setup, forwarding, replies and
-	# teardown on every path. --metrics all runs every metric once instead.
-	METRICS=(m_conn) ;;
-quick) WARMUP_ROUNDS=1 ROUNDS=${ROUNDS:-3} D_RR=2 D_TPUT=3 D_CONN=3 W_RR=1 W_TPUT=1 W_CONN=1 ;;
-full) WARMUP_ROUNDS=1 ROUNDS=${ROUNDS:-7} D_RR=5 D_TPUT=10 D_CONN=5 W_RR=2 W_TPUT=2 W_CONN=2 ;;
+smoke) WARMUP_ROUNDS=0 ROUNDS=${ROUNDS:-1} D_RR=1 D_TPUT=1 D_CONN=1 D_UDP=0.5
+	W_RR=1 W_TPUT=1 W_CONN=1 W_UDP=0.5
+	# One tiny measurement of each kind per path: 1 s of new connections
+	# (connect, request, reply, close) exercises flow setup, forwarding,
+	# replies and teardown on every path; 0.5 s of UDP packet rate the UDP
+	# mappings. --metrics all runs every metric once instead. No plots.
+	METRICS=(m_conn m_udp_pps)
+	export BENCH_PLOTS=${BENCH_PLOTS:-0} ;;
+quick) WARMUP_ROUNDS=1 ROUNDS=${ROUNDS:-3} D_RR=2 D_TPUT=3 D_CONN=3 D_UDP=2
+	W_RR=1 W_TPUT=1 W_CONN=1 W_UDP=1 ;;
+full) WARMUP_ROUNDS=1 ROUNDS=${ROUNDS:-7} D_RR=5 D_TPUT=10 D_CONN=5 D_UDP=5
+	W_RR=2 W_TPUT=2 W_CONN=2 W_UDP=2 ;;
 esac
 case $ONLY_METRICS in
 "") ;;
-all) METRICS=(m_tcp_rr_1 m_tcp_rr_1k m_udp_rr "m_tput 1" "m_tput 4" m_conn) ;;
+all) METRICS=(m_tcp_rr_1 m_tcp_rr_1k m_udp_rr "m_tput 1" "m_tput 4" m_conn m_udp_pps) ;;
 *)
 	METRICS=()
 	for m in $ONLY_METRICS; do
 		case $m in
-		tcp_rr_1 | tcp_rr_1k | udp_rr | conn) METRICS+=("m_$m") ;;
+		tcp_rr_1 | tcp_rr_1k | udp_rr | conn | udp_pps) METRICS+=("m_$m") ;;
 		tput_1 | tput_4) METRICS+=("m_tput ${m#tput_}") ;;
-		*) echo "bench: unknown metric '$m' (tcp_rr_1 tcp_rr_1k udp_rr tput_1 tput_4 conn all)" >&2; exit 2 ;;
+		*) echo "bench: unknown metric '$m' (tcp_rr_1 tcp_rr_1k udp_rr tput_1 tput_4 conn udp_pps all)" >&2; exit 2 ;;
 		esac
 	done
 	;;
@@ -84,6 +94,8 @@ D_MAX=$D_TPUT
 
 SLUICE=${SLUICE:-$BUILD_DIR/sluice}
 CONNRATE=${CONNRATE:-$BUILD_DIR/bench/connrate}
+UDPFLOOD=${UDPFLOOD:-$BUILD_DIR/bench/udpflood}
+UDPSINK=${UDPSINK:-$BUILD_DIR/bench/udpsink}
 
 if [ -n "$ONLY_PATHS" ]; then
 	sel=()
@@ -93,6 +105,22 @@ if [ -n "$ONLY_PATHS" ]; then
 	done
 	PATHS=("${sel[@]}")
 fi
+# A path none of whose metrics is selected (a local path with --metrics
+# tput_1) is left out, and said so.
+sel=()
+for p in "${PATHS[@]}"; do
+	any=
+	for m in "${METRICS[@]}"; do
+		metric_applies "$p" "$m" && any=1
+	done
+	if [ -n "$any" ]; then
+		sel+=("$p")
+	else
+		echo "bench: path $p left out: none of the selected metrics applies to it" >&2
+	fi
+done
+PATHS=("${sel[@]}")
+[ ${#PATHS[@]} -gt 0 ] || { echo "bench: no path left to measure" >&2; exit 2; }
 
 # ---- preflight ----------------------------------------------------------
 skip_or_die() {
@@ -104,10 +132,15 @@ skip_or_die() {
 	exit 1
 }
 [ "$(id -u)" -eq 0 ] || skip_or_die "needs root (network namespaces, BPF, iptables)"
-for tool in ip nsenter ss jq nstat sockperf iperf3 timeout awk; do
+for tool in ip nsenter jq sockperf iperf3 timeout awk; do
 	command -v "$tool" >/dev/null || skip_or_die "$tool is missing: run 'make bench-deps'"
 done
-[ -x "$CONNRATE" ] || skip_or_die "$CONNRATE is missing: run 'make bench' (it builds it)"
+for tool in "$CONNRATE" "$UDPFLOOD" "$UDPSINK"; do
+	[ -x "$tool" ] || skip_or_die "$tool is missing: run 'make bench' (it builds it)"
+done
+if [[ " ${PATHS[*]} " == *" sluice-xdp "* ]]; then
+	command -v ethtool >/dev/null || skip_or_die "ethtool is missing: run 'make bench-deps'"
+fi
 mkdir -p /run/netns
 
 shorthost=$(hostname -s 2>/dev/null || hostname)
@@ -151,7 +184,7 @@ pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo none; }
 	echo "date=$(date -u +%FT%TZ)"
 	echo "host=$shorthost"
 	echo "mode=$MODE"
-	echo "rounds=$ROUNDS warmup_rounds=$WARMUP_ROUNDS d_rr=$D_RR d_tput=$D_TPUT d_conn=$D_CONN"
+	echo "rounds=$ROUNDS warmup_rounds=$WARMUP_ROUNDS d_rr=$D_RR d_tput=$D_TPUT d_conn=$D_CONN d_udp=$D_UDP"
 	echo "kernel=$(uname -r)"
 	echo "cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
 	echo "cores=$(nproc)"
@@ -161,6 +194,9 @@ pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo none; }
 	echo "paths=${PATHS[*]}"
 	echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "conn_workers=$CONN_WORKERS conn_request_bytes=$CONN_SIZE"
+	echo "udp_payload_bytes=$UDP_SIZE"
+	echo "udp_flows=$UDP_FLOWS"
+	echo "local_cgroup=$(cgroup2_root 2>/dev/null)/$PFX-clients"
 	echo "pinning=client:${CLIENT_PIN[*]:-none} servers:${SERVER_PIN[*]:-none}"
 } >"$OUT/env.txt"
 
@@ -178,7 +214,19 @@ for p in "${PATHS[@]}"; do
 	*) PATH_STATUS[$p]=failed PATH_WHY="setup: ${PATH_WHY:-setup failed (exit $rc)}" ;;
 	esac
 	PATH_REASON[$p]=$PATH_WHY
-	log "path $p: ${PATH_STATUS[$p]}${PATH_WHY:+: $PATH_WHY}"
+	[ "${PATH_STATUS[$p]}" = ok ] || log "path $p: ${PATH_STATUS[$p]}${PATH_WHY:+: $PATH_WHY}"
+done
+# The servers started while the paths were built; a path is ready when those
+# of its server namespace (T_SNS of its target) listen.
+for p in "${PATHS[@]}"; do
+	[ "${PATH_STATUS[$p]}" = ok ] || continue
+	PATH_WHY=
+	"path_${p//-/_}_target"
+	if ! servers_ready "$T_SNS"; then
+		PATH_STATUS[$p]=failed
+		PATH_REASON[$p]="setup: $PATH_WHY"
+	fi
+	log "path $p: ${PATH_STATUS[$p]}${PATH_REASON[$p]:+: ${PATH_REASON[$p]}}"
 done
 
 # ---- measure: rounds of every path in turn --------------------------------
@@ -200,6 +248,7 @@ run_path() {
 		set -- "${METRICS[@]}"
 	fi
 	for m in "$@"; do
+		metric_applies "$p" "$m" || continue
 		$m
 	done
 	CHK_AFTER=$(snap)
@@ -234,8 +283,8 @@ total_rounds=$((WARMUP_ROUNDS + ROUNDS))
 for ((ROUND = 1 - WARMUP_ROUNDS; ROUND <= ROUNDS; ROUND++)); do
 	if [ "$ROUND" -le 0 ]; then
 		WARMUP=1
-		sd_rr=$D_RR sd_tput=$D_TPUT sd_conn=$D_CONN
-		D_RR=$W_RR D_TPUT=$W_TPUT D_CONN=$W_CONN
+		sd_rr=$D_RR sd_tput=$D_TPUT sd_conn=$D_CONN sd_udp=$D_UDP
+		D_RR=$W_RR D_TPUT=$W_TPUT D_CONN=$W_CONN D_UDP=$W_UDP
 	else
 		WARMUP=0
 	fi
@@ -245,7 +294,7 @@ for ((ROUND = 1 - WARMUP_ROUNDS; ROUND <= ROUNDS; ROUND++)); do
 		run_path "$p"
 	done
 	if [ "$WARMUP" = 1 ]; then
-		D_RR=$sd_rr D_TPUT=$sd_tput D_CONN=$sd_conn
+		D_RR=$sd_rr D_TPUT=$sd_tput D_CONN=$sd_conn D_UDP=$sd_udp
 	fi
 done
 
@@ -257,9 +306,10 @@ for p in "${PATHS[@]}"; do
 	fi
 done
 {
-	echo "path,status,reason"
+	echo "path,status,kind,reason"
 	for p in "${PATHS[@]}"; do
-		printf '%s,%s,"%s"\n' "$p" "${PATH_STATUS[$p]}" "${PATH_REASON[$p]//\"/\'}"
+		printf '%s,%s,%s,"%s"\n' "$p" "${PATH_STATUS[$p]}" "$([ -n "${PATH_LOCAL[$p]:-}" ] && echo local || echo remote)" \
+			"${PATH_REASON[$p]//\"/\'}"
 	done
 } >"$OUT/paths.csv"
 echo "loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/env.txt"
