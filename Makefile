@@ -62,7 +62,7 @@ all: check-deps $(BINS)
 
 # The packages a fresh Debian 12 machine needs to build and test sluice.
 DEPS_BUILD := make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libmnl-dev pkg-config
-DEPS_TEST  := iproute2 iputils-ping netcat-openbsd procps util-linux jq nftables iptables bind9-dnsutils ethtool libclang-rt-14-dev docker.io busybox-static
+DEPS_TEST  := sockperf iperf3 gnuplot-nox iproute2 iputils-ping netcat-openbsd procps util-linux jq nftables iptables bind9-dnsutils ethtool libclang-rt-14-dev docker.io busybox-static
 # docker.io brings dockerd, which must not start in the root namespace (it
 # would create docker0 and rewrite the firewall): while installing, a
 # policy-rc.d refuses every service start (unless the machine has its own).
@@ -190,6 +190,10 @@ bench: all bench-deps $(BENCH_TOOLS)
 
 bench-deps:
 	$(Q)bench/deps.sh
+
+# `make test` runs the smoke mode (tests/integration/test_bench_smoke.sh).
+test: $(BENCH_TOOLS)
+test-integration: $(BENCH_TOOLS)
 
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(@D)
