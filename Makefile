@@ -289,21 +289,31 @@ $(BUILD)/tests/tools/sockprobe: tests/tools/sockprobe.c
 # sluice-proxy (control/proxy.c): dockerd's --userland-proxy-path, installing
 # each binding into the running instance instead of copying bytes. Installed
 # to $(LIBEXECDIR); point dockerd at it. tests/tools/fd3run gives a command
-# the status pipe on fd 3 that dockerd would (tests/integration/test_proxy.sh).
+# the status pipe on fd 3 that dockerd would (tests/integration/test_proxy.sh);
+# tests/integration/test_docker.sh runs the real dockerd with it.
 .PHONY: install-proxy
 
 all: $(BUILD)/sluice-proxy
-test: $(BUILD)/sluice-proxy $(BUILD)/tests/tools/fd3run
-test-integration: $(BUILD)/sluice-proxy $(BUILD)/tests/tools/fd3run
+# test_docker.sh runs sockprobe inside a busybox image: a static build of it.
+PROXY_TEST_TOOLS := $(BUILD)/tests/tools/fd3run $(BUILD)/tests/tools/sockprobe-static
+test: $(BUILD)/sluice-proxy $(PROXY_TEST_TOOLS)
+test-integration: $(BUILD)/sluice-proxy $(PROXY_TEST_TOOLS)
 
+# -z now: every symbol is bound before the proxy drops its clean pages and
+# waits, so nothing faults them back in (control/proxy.c, drop_clean_pages).
 $(BUILD)/sluice-proxy: $(BUILD)/control/proxy.o $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -Wl,-z,now $^ $(LDLIBS) -o $@
 
 $(BUILD)/tests/tools/fd3run: tests/tools/fd3run.c
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(TOOLS_CFLAGS) $< -o $@
+
+$(BUILD)/tests/tools/sockprobe-static: tests/tools/sockprobe.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(TOOLS_CFLAGS) -static $< -o $@
 
 install: install-proxy
 install-proxy: $(BUILD)/sluice-proxy

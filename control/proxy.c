@@ -10,7 +10,9 @@
  *   fd 3   a pipe: "0\n" in one write once the mapping is in place, or
  *          "1\n<message>" and exit 1; then closed
  *   fd 4   with -use-listen-fd, a socket dockerd bound for us: closed unused
- *   SIGINT/SIGTERM (and SIGHUP)  remove the mapping, exit 0
+ *   SIGINT/SIGTERM (and SIGHUP)  remove the mapping, exit 0; but a SIGTERM
+ *          from dockerd itself (its Pdeathsig: it is exiting) leaves the
+ *          mapping for the proxy a restarted dockerd starts, which adopts it
  *
  * One process per binding: single-threaded, nothing allocated while it
  * waits (it sleeps in sigwaitinfo with its heap trimmed). The mapping is a
@@ -112,8 +114,8 @@ static int parse_bool(const char *v, bool *out)
 	return -EINVAL;
 }
 
-/* Returns 1 when help was asked for. Fails (exits) on bad input. */
-static int parse_args(int argc, char **argv, struct args *a)
+/* Fails (exits) on bad input; -h and -help are handled before. */
+static void parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct {
 		const char *name;
@@ -145,8 +147,6 @@ static int parse_args(int argc, char **argv, struct args *a)
 		nlen = eq ? (size_t)(eq - name) : strlen(name);
 		if (eq)
 			val = eq + 1;
-		if ((nlen == 1 && name[0] == 'h') || (nlen == 4 && !strncmp(name, "help", 4)))
-			return 1;
 		if (nlen == 13 && !strncmp(name, "use-listen-fd", 13)) {
 			if (val && parse_bool(val, &a->use_listen_fd))
 				fail("invalid boolean value '%s' for -use-listen-fd", val);
@@ -170,7 +170,6 @@ static int parse_args(int argc, char **argv, struct args *a)
 			     "-container-ip, -container-port, -use-listen-fd",
 			     arg);
 	}
-	return 0;
 }
 
 static __u16 parse_port(const char *flag, const char *s)
@@ -223,7 +222,9 @@ static void check_args(const struct args *a, struct binding *b)
 	} else if (sl_ip4_parse(a->host_ip, &b->host_addr)) {
 		fail("invalid -host-ip '%s': expected an IPv4 address (or ::)", a->host_ip);
 	}
-	if (sl_ip4_parse(a->container_ip, &b->container_addr))
+	/* Nothing is installed for ::, whose container may be an IPv6 one. */
+	if (sl_ip4_parse(a->container_ip, &b->container_addr) &&
+	    !(b->host_v6_any && inet_pton(AF_INET6, a->container_ip, &a6) == 1))
 		fail("invalid -container-ip '%s': expected the container's IPv4 address%s",
 		     a->container_ip,
 		     inet_pton(AF_INET6, a->container_ip, &a6) == 1 ? " (IPv6 is not served)" : "");
@@ -232,39 +233,55 @@ static void check_args(const struct args *a, struct binding *b)
 
 /* ---- while waiting ---- */
 
-static int drop_segments(struct dl_phdr_info *info, size_t size, void *arg)
+#define DROP_MAX 64
+
+/* Page-aligned [start, end) ranges of read-only segments, collected before any is dropped. */
+static struct {
+	uintptr_t start, end;
+} drop_ranges[DROP_MAX];
+static unsigned int n_drop;
+
+static int collect_segments(struct dl_phdr_info *info, size_t size, void *arg)
 {
-	long page = *(long *)arg;
+	uintptr_t page = *(long *)arg;
 
 	(void)size;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
+	for (int i = 0; i < info->dlpi_phnum && n_drop < DROP_MAX; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		uintptr_t start, end;
+		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
 
 		/* Read-only segments are clean file pages; writable ones hold relocations. */
-		if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W))
+		if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W) || !info->dlpi_name)
 			continue;
-		start = (info->dlpi_addr + ph->p_vaddr) & ~(uintptr_t)(page - 1);
-		end = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz + page - 1) &
-		      ~(uintptr_t)(page - 1);
-		madvise((void *)start, end - start, MADV_DONTNEED);
+		drop_ranges[n_drop].start = start & ~(page - 1);
+		drop_ranges[n_drop].end = (start + ph->p_memsz + page - 1) & ~(page - 1);
+		n_drop++;
 	}
 	return 0;
 }
 
 /*
- * Unmap the clean pages of code and read-only data the setup used (this
- * binary's embedded BPF objects, libbpf, libelf, ...): they stay in the page
- * cache, and the few a stop request needs fault back in. What one waiting
- * proxy keeps is then its own stack, data and page tables, which is what
- * makes hundreds of them (one per port of a range) cheap.
+ * Unmap the clean pages of code and read-only data that setting up used
+ * (this binary's embedded BPF objects, libbpf, libelf, the C library's
+ * less common code): they stay in the page cache, and the few a stop request
+ * needs fault back in. A waiting proxy then keeps little more than its
+ * stack, data and page tables, which is what makes hundreds of them (one per
+ * port of a range) cheap. The ranges are collected first and dropped in a
+ * loop that touches no read-only data, or dropping one would fault part of it
+ * back in; symbols are bound at load time (-z now), so the first call to
+ * sigwaitinfo does not fault the symbol tables back in either.
  */
 static void drop_clean_pages(void)
 {
 	long page = sysconf(_SC_PAGESIZE);
 
-	if (page > 0)
-		dl_iterate_phdr(drop_segments, &page);
+	if (page <= 0)
+		return;
+	n_drop = 0;
+	dl_iterate_phdr(collect_segments, &page);
+	for (unsigned int i = 0; i < n_drop; i++)
+		madvise((void *)drop_ranges[i].start, drop_ranges[i].end - drop_ranges[i].start,
+			MADV_DONTNEED);
 }
 
 /* ---- install and remove ---- */
@@ -279,35 +296,62 @@ struct scan {
 	const struct binding *b;
 	bool conflict;
 	struct sl_proxyreg holder; /* the conflicting record */
-	bool takeover;		   /* an identical live mapping of another proxy */
+	bool takeover;		   /* the same binding, recorded by another proxy (live or dead) */
 	struct sl_proxyreg same;
 	__u8 used[(SL_PROXY_ID_MAX - SL_PROXY_ID_BASE + 1) / 8];
 };
 
-static int scan_cb(const struct sl_proxyreg *r, void *arg)
+static bool scan_cb(const struct sl_proxyreg *r, bool alive, void *arg)
 {
 	struct scan *s = arg;
 	const struct binding *b = s->b;
 	__u32 slot = r->id - SL_PROXY_ID_BASE;
 
-	s->used[slot / 8] |= 1U << (slot % 8);
-	if (r->proto != b->proto || r->host_port != b->host_port ||
-	    (r->host_addr && b->host_addr && r->host_addr != b->host_addr))
-		return 0;
 	/*
-	 * The same binding held by a live proxy: dockerd restarted and starts
-	 * its proxies again before the old ones are gone. The new one takes it
-	 * over (the old one leaves a record that is no longer its own alone).
+	 * The very same binding (host side and container): dockerd restarted
+	 * and starts its proxies again. The old proxy left the mapping in place
+	 * when dockerd died (or is about to), so established flows go on; the
+	 * new one adopts it, id and all. The old one, if it still runs, leaves a
+	 * record that is no longer its own alone.
 	 */
-	if (r->host_addr == b->host_addr && r->container_addr == b->container_addr &&
-	    r->container_port == b->container_port) {
+	if (r->proto == b->proto && r->host_port == b->host_port && r->host_addr == b->host_addr &&
+	    r->container_addr == b->container_addr && r->container_port == b->container_port) {
 		s->takeover = true;
 		s->same = *r;
-		return 0;
+	} else if (!alive) {
+		return false; /* reaped */
+	} else if (r->proto == b->proto && r->host_port == b->host_port &&
+		   (!r->host_addr || !b->host_addr || r->host_addr == b->host_addr) &&
+		   !s->conflict) {
+		s->conflict = true;
+		s->holder = *r;
 	}
-	s->conflict = true;
-	s->holder = *r;
-	return 1;
+	s->used[slot / 8] |= 1U << (slot % 8);
+	return true;
+}
+
+/*
+ * Would docker-proxy's bind fail? A test bind (SO_REUSEADDR for TCP, as Go's
+ * net.Listen, so TIME_WAIT leftovers do not count) answers in three system
+ * calls, where reading /proc/net/tcp costs milliseconds on a busy host.
+ */
+static bool port_taken(const struct binding *b)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET,
+				  .sin_port = htons(b->host_port),
+				  .sin_addr.s_addr = b->host_addr};
+	int one = 1, fd;
+	bool taken;
+
+	fd = socket(AF_INET, (b->proto == IPPROTO_UDP ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC,
+		    0);
+	if (fd < 0)
+		return false;
+	if (b->proto == IPPROTO_TCP)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	taken = bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 && errno == EADDRINUSE;
+	close(fd);
+	return taken;
 }
 
 /* A CLI mapping of the state file that holds the binding, or NULL. */
@@ -325,7 +369,8 @@ static const struct sl_port *state_conflict(const struct sl_state *st, const str
 
 /* Everything but the datapath: may the binding be served, and through which bridge? */
 static int check_binding(const struct sl_instance *inst, const struct sl_dp *dp, struct sl_nl *nl,
-			 const struct binding *b, struct scan *s, struct sl_proxyreg *r)
+			 const struct binding *b, const struct scan *s, bool is_local,
+			 struct sl_proxyreg *r)
 {
 	char ip[SL_IP4_STRLEN], ip2[SL_IP4_STRLEN], holder[128];
 	struct sl_endpoint_key ekey = {.addr = b->container_addr};
@@ -348,8 +393,6 @@ static int check_binding(const struct sl_instance *inst, const struct sl_dp *dp,
 			      p->container_port);
 		goto out;
 	}
-	if ((err = sl_proxyreg_foreach(inst, scan_cb, s)) < 0)
-		goto out;
 	if (s->conflict) {
 		err = sl_errf(-EADDRINUSE,
 			      "host port %s:%u/%s is already published by sluice-proxy pid %d "
@@ -360,17 +403,18 @@ static int check_binding(const struct sl_instance *inst, const struct sl_dp *dp,
 			      s->holder.container_port);
 		goto out;
 	}
-	if (b->host_addr && (err = sl_nl_addr_is_local(nl, b->host_addr)) <= 0) {
-		if (!err)
-			err = sl_errf(-EADDRNOTAVAIL,
-				      "host address %s is not an address of this host: cannot "
-				      "publish on it",
-				      sl_ip4_fmt(b->host_addr, ip));
+	if (b->host_addr && !is_local) {
+		err = sl_errf(
+			-EADDRNOTAVAIL,
+			"host address %s is not an address of this host: cannot publish on it",
+			sl_ip4_fmt(b->host_addr, ip));
 		goto out;
 	}
 	/* docker-proxy would fail to bind; with -use-listen-fd dockerd's socket holds it. */
-	if (!b->use_listen_fd && !s->takeover &&
-	    sl_port_holder(b->proto, b->host_addr, b->host_port, holder, sizeof(holder)) == 1) {
+	if (!b->use_listen_fd && !s->takeover && port_taken(b)) {
+		if (sl_port_holder(b->proto, b->host_addr, b->host_port, holder, sizeof(holder)) !=
+		    1)
+			snprintf(holder, sizeof(holder), "another process");
 		err = sl_errf(
 			-EADDRINUSE,
 			"host port %s:%u/%s is in use by a local socket of %s: stop it or pick "
@@ -414,14 +458,8 @@ static __u32 free_id(const struct scan *s)
 	return 0;
 }
 
-/* Make sl_hostaddrs the host's addresses (0.0.0.0 mappings match them). */
-static int sync_hostaddrs(struct sl_nl *nl, const struct sl_dp *dp)
-{
-	__be32 addrs[SL_MAX_HOSTADDRS];
-	int n = sl_nl_addr_list(nl, addrs, SL_MAX_HOSTADDRS);
-
-	return n < 0 ? n : sl_dp_hostaddrs_sync(dp, addrs, n);
-}
+/* The host's IPv4 addresses (one dump serves the check and sl_hostaddrs). */
+static __be32 host_addrs[SL_MAX_HOSTADDRS];
 
 /* Install the mapping under the instance lock; fills *r (our record). */
 static int install(struct sl_instance *inst, const struct binding *b, struct sl_proxyreg *r)
@@ -432,8 +470,8 @@ static int install(struct sl_instance *inst, const struct binding *b, struct sl_
 	static struct scan s; /* 4 KiB of id bits: not on the stack we keep while waiting */
 	struct sl_dp dp = {0};
 	struct sl_nl *nl = NULL;
-	bool dp_open = false, saved = false;
-	int ifindex, err;
+	bool dp_open = false, saved = false, is_local = false;
+	int ifindex, n_addrs, err;
 
 	memset(&s, 0, sizeof(s));
 	s.b = b;
@@ -462,10 +500,16 @@ static int install(struct sl_instance *inst, const struct binding *b, struct sl_
 	dp_open = true;
 	if ((err = sl_nl_open(&nl)))
 		goto out;
-	/* Dead owners first: their ports and ids become free. */
-	if ((err = sl_proxyreg_reap(inst, &dp)) < 0)
+	/* Dead owners first (their ports and ids become free), live ones into s. */
+	if ((err = sl_proxyreg_reap_scan(inst, &dp, scan_cb, &s)) < 0)
 		goto out;
-	if ((ifindex = check_binding(inst, &dp, nl, b, &s, r)) < 0) {
+	if ((n_addrs = sl_nl_addr_list(nl, host_addrs, SL_MAX_HOSTADDRS)) < 0) {
+		err = n_addrs;
+		goto out;
+	}
+	for (int i = 0; i < n_addrs; i++)
+		is_local |= host_addrs[i] == b->host_addr;
+	if ((ifindex = check_binding(inst, &dp, nl, b, &s, is_local, r)) < 0) {
 		err = ifindex;
 		goto out;
 	}
@@ -488,15 +532,21 @@ static int install(struct sl_instance *inst, const struct binding *b, struct sl_
 		goto out;
 	if (s.takeover)
 		fprintf(stderr,
-			"sluice-proxy: took over mapping %u from pid %d (dockerd restarted)\n",
-			r->id, s.same.pid);
-	/* Best effort: only local clients of 0.0.0.0 mappings on new addresses need it. */
-	if (sync_hostaddrs(nl, &dp))
+			"sluice-proxy: took over mapping %u of pid %d (dockerd restarted)\n", r->id,
+			s.same.pid);
+	/*
+	 * Local clients of 0.0.0.0 mappings match the host's addresses, and
+	 * dockerd may have added some (docker0's) since `sluice up`. Best effort.
+	 */
+	if (sl_dp_hostaddrs_sync(&dp, host_addrs, n_addrs))
 		fprintf(stderr, "sluice-proxy: warning: %s\n", sl_err_msg());
 	sl_err_clear();
 	err = 0;
 out:
-	if (err && saved)
+	/* An adopted mapping goes back to its old record; ours goes away. */
+	if (err && saved && s.takeover)
+		sl_proxyreg_save(inst, &s.same);
+	else if (err && saved)
 		sl_proxyreg_remove(inst, r);
 	sl_nl_close(nl);
 	if (dp_open)
@@ -548,6 +598,7 @@ int main(int argc, char **argv)
 	siginfo_t si;
 	sigset_t set;
 	struct stat sb;
+	pid_t parent = getppid(); /* dockerd: when it dies, we are reparented */
 
 	/* Blocked before anything is installed, so a stop request is never lost. */
 	sigemptyset(&set);
@@ -560,7 +611,7 @@ int main(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "-help") ||
-		    !strcmp(argv[i], "--help")) {
+		    !strcmp(argv[i], "--h") || !strcmp(argv[i], "--help")) {
 			fputs(usage_text, stderr);
 			return 0;
 		}
@@ -616,6 +667,22 @@ int main(int argc, char **argv)
 
 	while (sigwaitinfo(&set, &si) < 0 && errno == EINTR)
 		;
+	/*
+	 * dockerd stops a proxy with SIGINT. A SIGTERM sent by dockerd itself
+	 * is its Pdeathsig: it is exiting (the forking thread died first, so
+	 * we may not be reparented yet). Its containers may live on
+	 * (--live-restore), and a restarted dockerd starts this binding again
+	 * and adopts the mapping: leave it, flows and all. If nobody adopts it,
+	 * the next sluice-proxy, 'sluice up' or 'sluice port publish' finds its
+	 * owner dead and removes it.
+	 */
+	if (r.id && si.si_signo == SIGTERM &&
+	    ((si.si_code == SI_USER && si.si_pid == parent) || getppid() != parent)) {
+		fprintf(stderr,
+			"sluice-proxy: dockerd is exiting: mapping %u stays for its restart\n",
+			r.id);
+		return 0;
+	}
 	if (r.id)
 		uninstall(&inst, &r);
 	return 0;

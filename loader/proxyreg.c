@@ -480,6 +480,9 @@ int sl_proxyreg_attach_bridge(const struct sl_instance *inst, int ifindex, const
 struct reap_ctx {
 	const struct sl_instance *inst;
 	const struct sl_dp *dp;
+	/* NULL: restore live records; else see every record, true keeps a dead one */
+	bool (*visit)(const struct sl_proxyreg *r, bool alive, void *arg);
+	void *arg;
 	int removed;
 	unsigned int n_bridges;
 	char bridges[REAP_BRIDGES][IFNAMSIZ];
@@ -528,10 +531,14 @@ static int reap_cb(int dirfd, const char *name, const struct sl_proxyreg *r, int
 	if (err == -ENOENT)
 		return 0;
 	if (!err) {
-		if (sl_proxyreg_alive(r)) {
+		bool alive = sl_proxyreg_alive(r), keep = alive;
+
+		if (c->visit)
+			keep = c->visit(r, alive, c->arg) || alive;
+		else if (alive)
 			reap_keep(c, r);
+		if (keep)
 			return 0;
-		}
 		sl_debug("proxy mapping %u: owner pid %d is gone, removing it\n", r->id, r->pid);
 		sl_proxyreg_uninstall(c->inst, c->dp, r);
 		sl_err_clear();
@@ -564,6 +571,15 @@ static int reap_cb(int dirfd, const char *name, const struct sl_proxyreg *r, int
 int sl_proxyreg_reap(const struct sl_instance *inst, const struct sl_dp *dp)
 {
 	struct reap_ctx c = {.inst = inst, .dp = dp};
+	int err = walk(inst, reap_cb, &c);
+
+	return err < 0 ? err : c.removed;
+}
+
+int sl_proxyreg_reap_scan(const struct sl_instance *inst, const struct sl_dp *dp,
+			  bool (*fn)(const struct sl_proxyreg *r, bool alive, void *arg), void *arg)
+{
+	struct reap_ctx c = {.inst = inst, .dp = dp, .visit = fn, .arg = arg};
 	int err = walk(inst, reap_cb, &c);
 
 	return err < 0 ? err : c.removed;

@@ -133,5 +133,15 @@ int sl_proxyreg_attach_bridge(const struct sl_instance *inst, int ifindex, const
  * removed, or a negative errno.
  */
 int sl_proxyreg_reap(const struct sl_instance *inst, const struct sl_dp *dp);
+/*
+ * The same pass for a new proxy, in one walk of the registry (which counts
+ * when dockerd starts a proxy per port of a 1000-port range): fn sees every
+ * well-formed record with its owner's liveness; a dead one is uninstalled as
+ * above unless fn returns true (the new proxy adopts it: dockerd restarted
+ * and starts the same binding again). Nothing is restored: `sluice up` does.
+ */
+int sl_proxyreg_reap_scan(const struct sl_instance *inst, const struct sl_dp *dp,
+			  bool (*fn)(const struct sl_proxyreg *r, bool alive, void *arg),
+			  void *arg);
 
 #endif /* SL_PROXYREG_H */

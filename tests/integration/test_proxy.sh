@@ -279,6 +279,9 @@ check "-host-ip :: : \"0\\n\", nothing installed, stderr says IPv6 is not served
 		status_is p6 "0\n" && grep -q "IPv4-only" "$TMPD/p6.err" && [ "$(proxies_now)" = "$before" ]'
 P6=$P_PID
 check "-host-ip :: : SIGINT ends it with exit 0" eval 'kill -INT $P6 && ended p6 "exit 0"'
+check "-host-ip :: with an IPv6 container address: \"0\\n\" as well, nothing installed, SIGINT: exit 0" \
+	eval 'proxy_start p66 -proto tcp -host-ip :: -host-port 8080 -container-ip fd00::2 -container-port 80 &&
+		status_is p66 "0\n" && [ "$(proxies_now)" = "$before" ] && kill -INT $P_PID && ended p66 "exit 0"'
 
 check "-use-listen-fd: accepted, fd 4 closed, \"0\\n\"" \
 	eval 'rm -f $TMPD/lfd.*; bg nsenter --net=/run/netns/$HOST_NS -- $FD3RUN $TMPD/lfd.st $TMPD/lfd.pid \
@@ -389,6 +392,42 @@ check "after SIGTERM: no conntrack entry of mapping $ID8080" eval '[ "$(ct_of $I
 check_fails "after SIGTERM: cl -> 10.200.0.1:8080 unanswered" reach cl 10.200.0.1 8080 tcp ct
 check "SIGINT (dockerd's stop) on the 8081 proxy: exit 0, mapping gone" \
 	eval 'kill -INT $P8081 && ended p8081 "exit 0" && ! has_proxy 8081 tcp 127.0.0.1'
+
+# --- dockerd exits: its Pdeathsig SIGTERM leaves the mapping for the next one ---
+
+# The proxy's parent stands in for dockerd: it sends the SIGTERM itself, as
+# the kernel does for dockerd's Pdeathsig when dockerd exits.
+ARGS_8084=(-proto tcp -host-ip 0.0.0.0 -host-port 8084 -container-ip 10.88.0.2 -container-port 80)
+rm -f "$TMPD"/pd.*
+bg nsenter --net="/run/netns/$HOST_NS" -- "$FD3RUN" "$TMPD/pd.st" "$TMPD/pd.pid" bash -c '
+	"$@" 2>"$0.err" & c=$!
+	exec 3>&-
+	echo $c >"$0.child"
+	while [ ! -e "$0.go" ]; do sleep 0.1; done
+	kill -TERM $c
+	wait $c
+	echo $? >"$0.rc"' "$TMPD/pd" "$PROXY" "${ARGS_8084[@]}" >"$TMPD/pd.out"
+check "a proxy whose parent plays dockerd: \"0\\n\"" \
+	eval 'wait_for 20 test -e $TMPD/pd.st && status_is pd "0\n" && has_proxy 8084 tcp'
+PD=$(cat "$TMPD/pd.child" 2>/dev/null)
+_pids+=("$PD")
+ID8084=$(proxy_id 8084 tcp)
+check "remote cl -> 10.200.0.1:8084 reaches ct (a flow of mapping $ID8084)" \
+	eval 'reach cl 10.200.0.1 8084 tcp ct 10.200.0.2 && [ "$(ct_of $ID8084)" -gt 0 ]'
+check "SIGTERM from its parent (dockerd's Pdeathsig): exit 0, the mapping stays" \
+	eval 'touch $TMPD/pd.go && wait_for 20 test -s $TMPD/pd.rc && [ "$(cat $TMPD/pd.rc)" = 0 ] &&
+		cat $TMPD/pd.err && grep -q "stays for its restart" $TMPD/pd.err && has_proxy 8084 tcp'
+check "... and is still served: remote cl -> 10.200.0.1:8084 reaches ct" \
+	reach cl 10.200.0.1 8084 tcp ct 10.200.0.2
+check "the restarted dockerd's proxy for the same binding adopts it: same id, flows kept" \
+	eval 'proxy_start p8084 "${ARGS_8084[@]}" && status_is p8084 "0\n" && cat $TMPD/p8084.err &&
+		[ "$(proxy_id 8084 tcp)" = "$ID8084" ] && [ "$(ct_of $ID8084)" -gt 0 ] &&
+		sl -j port ls | jq -e --argjson p "$P_PID" "any(.[]; .proxy_pid == \$p and .host_port == 8084)"'
+P8084=$P_PID
+check "the adopted mapping serves: remote cl -> 10.200.0.1:8084 reaches ct" \
+	reach cl 10.200.0.1 8084 tcp ct 10.200.0.2
+check "SIGTERM from elsewhere (an admin, not the parent) removes it" \
+	eval 'kill -TERM $P8084 && ended p8084 "exit 0" && ! has_proxy 8084 tcp && [ "$(ct_of $ID8084)" = 0 ]'
 
 # --- SIGKILL: the mapping lingers until the next proxy, up or port publish ----
 
