@@ -162,7 +162,7 @@ install: all
 	install -m 0644 control/sluice.8 $(DESTDIR)$(MANDIR)/man8/sluice.8
 
 format:
-	clang-format -i $(wildcard bpf/*.c bpf/*.h bpf/lib/*.h loader/*.[ch] control/*.[ch] tests/*/*.[ch])
+	clang-format -i $(wildcard bpf/*.c bpf/*.h bpf/lib/*.h loader/*.[ch] control/*.[ch] dnsd/*.[ch] bench/*.c tests/*.h tests/*/*.[ch])
 
 clean:
 	rm -rf $(BUILD)

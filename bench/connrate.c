@@ -41,11 +41,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CR_IO_TIMEOUT_S	 2
-#define CR_MAX_SIZE	 65536
-#define CR_MAX_WORKERS	 256
-#define CR_BACKLOG	 4096
-#define CR_MAX_SECONDS	 3600
+#define CR_IO_TIMEOUT_S 2
+#define CR_MAX_SIZE	65536
+#define CR_MAX_WORKERS	256
+#define CR_BACKLOG	4096
+#define CR_MAX_SECONDS	3600
 
 struct opts {
 	const char *addr;
@@ -58,7 +58,13 @@ struct opts {
 };
 
 static struct opts o = {
-	.addr = NULL, .port = 0, .seconds = 5, .warmup = 0.2, .workers = 4, .size = 1, .echo = false,
+	.addr = NULL,
+	.port = 0,
+	.seconds = 5,
+	.warmup = 0.2,
+	.workers = 4,
+	.size = 1,
+	.echo = false,
 };
 
 static struct sockaddr_in dst;
@@ -183,8 +189,8 @@ static int run_server(void)
 	listen_fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (listen_fd < 0 || setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(listen_fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(listen_fd, CR_BACKLOG)) {
-		fprintf(stderr, "connrate: listen on %s:%d: %s\n", o.addr ? o.addr : "0.0.0.0", o.port,
-			strerror(errno));
+		fprintf(stderr, "connrate: listen on %s:%d: %s\n", o.addr ? o.addr : "0.0.0.0",
+			o.port, strerror(errno));
 		return 1;
 	}
 	if (o.echo) {

@@ -45,7 +45,8 @@ static double now_s(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "Usage: udpflood -a ADDR -p PORT [-t SECONDS] [-f FLOWS] [-s SIZE] [-b BATCH]\n");
+	fprintf(stderr,
+		"Usage: udpflood -a ADDR -p PORT [-t SECONDS] [-f FLOWS] [-s SIZE] [-b BATCH]\n");
 	exit(2);
 }
 
@@ -111,7 +112,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < flows; i++) {
 		fds[i] = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 		if (fds[i] < 0 || connect(fds[i], (struct sockaddr *)&dst, sizeof(dst))) {
-			fprintf(stderr, "udpflood: socket %d to %s:%d: %s\n", i, addr, port, strerror(errno));
+			fprintf(stderr, "udpflood: socket %d to %s:%d: %s\n", i, addr, port,
+				strerror(errno));
 			return 1;
 		}
 	}

@@ -54,7 +54,8 @@ static double now_s(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "Usage: udpsink -p PORT [-a ADDR] [-t MAX_SECONDS] [-i IDLE_SECONDS] [-r RCVBUF]\n");
+	fprintf(stderr, "Usage: udpsink -p PORT [-a ADDR] [-t MAX_SECONDS] [-i IDLE_SECONDS] [-r "
+			"RCVBUF]\n");
 	exit(2);
 }
 
@@ -125,7 +126,8 @@ int main(int argc, char **argv)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		fprintf(stderr, "udpsink: bind %s:%d: %s\n", addr ? addr : "0.0.0.0", port, strerror(errno));
+		fprintf(stderr, "udpsink: bind %s:%d: %s\n", addr ? addr : "0.0.0.0", port,
+			strerror(errno));
 		return 1;
 	}
 	for (int i = 0; i < US_BATCH; i++) {
@@ -155,7 +157,8 @@ int main(int argc, char **argv)
 			break;
 	}
 	t = last - first;
-	printf("received=%llu bytes=%llu pps=%.0f active_s=%.3f\n", n, bytes, t > 0 ? n / t : 0.0, t);
+	printf("received=%llu bytes=%llu pps=%.0f active_s=%.3f\n", n, bytes, t > 0 ? n / t : 0.0,
+	       t);
 	fflush(stdout);
 	return n ? 0 : 1;
 }

@@ -12,11 +12,9 @@
 #include "lib/nat_fwd_tc.h"
 
 /* A published port of the host itself (hairpin), else local forwarding. */
-static __always_inline enum sl_ctr sl_hairpin_or_local(const struct sl_pkt *pkt,
-						       const struct sl_flow *f,
-						       const struct sl_iface *src,
-						       struct sl_nat_target *t,
-						       struct sl_endpoint **dst)
+static __always_inline enum sl_ctr
+sl_hairpin_or_local(const struct sl_pkt *pkt, const struct sl_flow *f, const struct sl_iface *src,
+		    struct sl_nat_target *t, struct sl_endpoint **dst)
 {
 	enum sl_ctr verdict = sl_dnat_decide(pkt, f, src, false, t);
 

@@ -23,40 +23,40 @@
 
 /* Map names, as pinned under the instance's bpffs directory (max 15 chars). */
 #define SL_MAP_ENDPOINTS "sl_endpoints"
-#define SL_MAP_IFACES    "sl_ifaces"
-#define SL_MAP_SUBNETS   "sl_subnets"
-#define SL_MAP_STATS     "sl_stats"
-#define SL_MAP_SVC       "sl_svc"
-#define SL_MAP_ALLOW     "sl_allow"
-#define SL_MAP_CT        "sl_ct"
+#define SL_MAP_IFACES	 "sl_ifaces"
+#define SL_MAP_SUBNETS	 "sl_subnets"
+#define SL_MAP_STATS	 "sl_stats"
+#define SL_MAP_SVC	 "sl_svc"
+#define SL_MAP_ALLOW	 "sl_allow"
+#define SL_MAP_CT	 "sl_ct"
 #define SL_MAP_SVC_STATS "sl_svc_stats"
 #define SL_MAP_HOSTADDRS "sl_hostaddrs"
-#define SL_MAP_SOCK_REV  "sl_sock_rev"
+#define SL_MAP_SOCK_REV	 "sl_sock_rev"
 
 /* Program names, as pinned under <pin dir>/progs/. */
-#define SL_PROG_ENDPOINT "sl_ep_ingress"
-#define SL_PROG_UPLINK   "sl_up_ingress"
+#define SL_PROG_ENDPOINT   "sl_ep_ingress"
+#define SL_PROG_UPLINK	   "sl_up_ingress"
 #define SL_PROG_XDP_UPLINK "sl_xdp_uplink"
 #define SL_PROG_XDP_PASS   "sl_xdp_pass"
-#define SL_PROG_BRIDGE     "sl_br_ingress"
+#define SL_PROG_BRIDGE	   "sl_br_ingress"
 /* cgroup socket hooks (pinned as links under <pin dir>/links/). */
 #define SL_PROG_CONNECT4 "sl_connect4"
 #define SL_PROG_SENDMSG4 "sl_sendmsg4"
 #define SL_PROG_RECVMSG4 "sl_recvmsg4"
 #define SL_PROG_GETPEER4 "sl_getpeer4"
-#define SL_PROG_BIND4    "sl_bind4"
+#define SL_PROG_BIND4	 "sl_bind4"
 #define SL_PROG_CONNECT6 "sl_connect6"
 #define SL_PROG_SENDMSG6 "sl_sendmsg6"
 #define SL_PROG_RECVMSG6 "sl_recvmsg6"
 #define SL_PROG_GETPEER6 "sl_getpeer6"
 
 #define SL_MAX_ENDPOINTS 65536
-#define SL_MAX_NETWORKS  4096
-#define SL_MAX_SVC       65536  /* published host ports (address, port, protocol) */
-#define SL_MAX_ALLOW     16384  /* --allow CIDRs over all mappings */
-#define SL_CT_MAX        262144 /* conntrack entries: two per flow */
-#define SL_MAX_HOSTADDRS 1024   /* IPv4 addresses of the host */
-#define SL_SOCK_REV_MAX  65536  /* translated sockets remembered for getpeername/recvmsg */
+#define SL_MAX_NETWORKS	 4096
+#define SL_MAX_SVC	 65536	/* published host ports (address, port, protocol) */
+#define SL_MAX_ALLOW	 16384	/* --allow CIDRs over all mappings */
+#define SL_CT_MAX	 262144 /* conntrack entries: two per flow */
+#define SL_MAX_HOSTADDRS 1024	/* IPv4 addresses of the host */
+#define SL_SOCK_REV_MAX	 65536	/* translated sockets remembered for getpeername/recvmsg */
 
 /*
  * sl_endpoints: one entry per container address, keyed by that address.
@@ -68,10 +68,10 @@ struct sl_endpoint_key {
 };
 
 struct sl_endpoint {
-	__u32 ifindex;         /* host-side veth ifindex (redirect_peer target), host order */
-	__u32 net_id;          /* network the endpoint belongs to, host order, never 0 */
-	__u8 mac[6];           /* container-side MAC (eth0 inside the container) */
-	__u8 gw_mac[6];        /* host-side veth MAC: the container's gateway MAC */
+	__u32 ifindex;	/* host-side veth ifindex (redirect_peer target), host order */
+	__u32 net_id;	/* network the endpoint belongs to, host order, never 0 */
+	__u8 mac[6];	/* container-side MAC (eth0 inside the container) */
+	__u8 gw_mac[6]; /* host-side veth MAC: the container's gateway MAC */
 };
 
 /*
@@ -84,9 +84,9 @@ struct sl_iface_key {
 };
 
 struct sl_iface {
-	__u32 net_id;  /* network of this endpoint, host order, never 0 */
-	__be32 addr;   /* the only source address the container may use, network order */
-	__u32 flags;   /* SL_NET_F_* of the endpoint's network, host order */
+	__u32 net_id;	/* network of this endpoint, host order, never 0 */
+	__be32 addr;	/* the only source address the container may use, network order */
+	__u32 flags;	/* SL_NET_F_* of the endpoint's network, host order */
 	__be32 gateway; /* the network's gateway (the host), network order */
 };
 
@@ -97,7 +97,7 @@ struct sl_iface {
  */
 struct sl_subnet_key {
 	__u32 prefixlen; /* LPM prefix length in bits, host order (0..32) */
-	__be32 addr;     /* subnet address, network byte order */
+	__be32 addr;	 /* subnet address, network byte order */
 };
 
 struct sl_subnet {
@@ -113,17 +113,17 @@ struct sl_subnet {
  * first, then 0.
  */
 struct sl_svc_key {
-	__be32 addr;  /* host address, network order; 0 = every address of the host */
-	__be16 port;  /* host port, network order */
-	__u8 proto;   /* IPPROTO_TCP or IPPROTO_UDP */
-	__u8 pad;     /* zero */
+	__be32 addr; /* host address, network order; 0 = every address of the host */
+	__be16 port; /* host port, network order */
+	__u8 proto;  /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 pad;    /* zero */
 };
 
 struct sl_svc {
 	__be32 backend_addr; /* container address, network order */
 	__be16 backend_port; /* container port, network order */
-	__u16 flags;         /* SL_SVC_F_*, host order */
-	__u32 id;            /* mapping id 1..SL_MAX_SVC-1: sl_svc_stats index, sl_allow key */
+	__u16 flags;	     /* SL_SVC_F_*, host order */
+	__u32 id;	     /* mapping id 1..SL_MAX_SVC-1: sl_svc_stats index, sl_allow key */
 };
 
 #define SL_SVC_F_ALLOWLIST (1U << 0) /* only sources in sl_allow for this id may connect */
@@ -140,8 +140,8 @@ struct sl_svc {
  */
 struct sl_allow_key {
 	__u32 prefixlen; /* 32 + CIDR prefix length, host order */
-	__be32 id;       /* mapping id, network order (LPM matches bytes from the left) */
-	__be32 addr;     /* source network address, network order */
+	__be32 id;	 /* mapping id, network order (LPM matches bytes from the left) */
+	__be32 addr;	 /* source network address, network order */
 };
 
 /*
@@ -155,30 +155,30 @@ struct sl_allow_key {
  * Each entry's key can be rebuilt from the other's (see bpf/lib/ct.h).
  */
 struct sl_ct_key {
-	__be32 saddr;  /* network order */
-	__be32 daddr;  /* network order */
-	__be16 sport;  /* network order */
-	__be16 dport;  /* network order */
-	__u8 proto;    /* IPPROTO_TCP or IPPROTO_UDP */
-	__u8 dir;      /* SL_CT_DIR_* */
-	__u16 pad;     /* zero */
+	__be32 saddr; /* network order */
+	__be32 daddr; /* network order */
+	__be16 sport; /* network order */
+	__be16 dport; /* network order */
+	__u8 proto;   /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 dir;     /* SL_CT_DIR_* */
+	__u16 pad;    /* zero */
 };
 
-#define SL_CT_DIR_ORIG  0
+#define SL_CT_DIR_ORIG	0
 #define SL_CT_DIR_REPLY 1
 
 struct sl_ct {
-	__u64 last_seen;   /* bpf_ktime_get_ns() of the latest packet of this direction, ns */
-	__be32 nat_addr;   /* network order, see above */
-	__be16 nat_port;   /* network order */
-	__u8 state;        /* SL_CT_STATE_*, kept equal in both entries */
-	__u8 flags;        /* SL_CT_F_*, equal in both entries */
-	__u32 svc_id;      /* mapping that created the flow, host order */
-	__u32 ifindex;     /* REPLY: where replies go (uplink, or the client container's
+	__u64 last_seen;  /* bpf_ktime_get_ns() of the latest packet of this direction, ns */
+	__be32 nat_addr;  /* network order, see above */
+	__be16 nat_port;  /* network order */
+	__u8 state;	  /* SL_CT_STATE_*, kept equal in both entries */
+	__u8 flags;	  /* SL_CT_F_*, equal in both entries */
+	__u32 svc_id;	  /* mapping that created the flow, host order */
+	__u32 ifindex;	  /* REPLY: where replies go (uplink, or the client container's
 			    * host-side veth for hairpin), host order; ORIG: 0 */
-	__u8 peer_mac[6];  /* REPLY: L2 next hop towards the client */
-	__u8 host_mac[6];  /* REPLY: our MAC on that link (uplink, or the client's gateway) */
-	__be32 snat_addr;  /* SL_CT_F_SELF: the source the container sees (its gateway); else 0 */
+	__u8 peer_mac[6]; /* REPLY: L2 next hop towards the client */
+	__u8 host_mac[6]; /* REPLY: our MAC on that link (uplink, or the client's gateway) */
+	__be32 snat_addr; /* SL_CT_F_SELF: the source the container sees (its gateway); else 0 */
 };
 
 /*
@@ -188,24 +188,24 @@ struct sl_ct {
  * source and drop the packet, so that flow is also source-NATed to the
  * network's gateway, as Docker masquerades it.
  */
-#define SL_CT_F_PEER (1U << 0) /* REPLY delivered into a container, not out of an uplink */
-#define SL_CT_F_SELF (1U << 1) /* client and backend are the same container: SNAT to gateway */
+#define SL_CT_F_PEER	 (1U << 0) /* REPLY delivered into a container, not out of an uplink */
+#define SL_CT_F_SELF	 (1U << 1) /* client and backend are the same container: SNAT to gateway */
 #define SL_CT_F_EXTERNAL (1U << 2) /* backend reached through the host stack (SL_SVC_F_EXTERNAL) */
 
 /* TCP and UDP flow states; the timeouts below apply per state. */
 enum sl_ct_state {
-	SL_CT_STATE_NEW = 0,         /* TCP SYN or first UDP datagram, no reply yet */
+	SL_CT_STATE_NEW = 0,	     /* TCP SYN or first UDP datagram, no reply yet */
 	SL_CT_STATE_ESTABLISHED = 1, /* a reply was seen */
 	SL_CT_STATE_CLOSING = 2,     /* TCP FIN seen in either direction */
-	SL_CT_STATE_CLOSED = 3,      /* TCP RST seen */
+	SL_CT_STATE_CLOSED = 3,	     /* TCP RST seen */
 };
 
 /* Default timeouts in seconds (tunable per load through const volatile globals). */
-#define SL_CT_TIMEOUT_TCP_NEW         60
+#define SL_CT_TIMEOUT_TCP_NEW	      60
 #define SL_CT_TIMEOUT_TCP_ESTABLISHED 432000 /* 5 days, as netfilter */
 #define SL_CT_TIMEOUT_TCP_CLOSING     120
 #define SL_CT_TIMEOUT_TCP_CLOSED      10
-#define SL_CT_TIMEOUT_UDP_NEW         30
+#define SL_CT_TIMEOUT_UDP_NEW	      30
 #define SL_CT_TIMEOUT_UDP_ESTABLISHED 180
 
 /*
@@ -219,16 +219,16 @@ enum sl_ct_state {
  * address it asked for, so getpeername() and recvmsg() show it (LRU).
  */
 struct sl_sock_rev_key {
-	__u64 cookie;  /* socket cookie */
-	__be32 addr;   /* container address the socket talks to, network order */
-	__be16 port;   /* container port, network order */
-	__u16 pad;     /* zero */
+	__u64 cookie; /* socket cookie */
+	__be32 addr;  /* container address the socket talks to, network order */
+	__be16 port;  /* container port, network order */
+	__u16 pad;    /* zero */
 };
 
 struct sl_sock_rev {
-	__be32 addr;   /* published address the application used, network order */
-	__be16 port;   /* published port, network order */
-	__u16 pad;     /* zero */
+	__be32 addr; /* published address the application used, network order */
+	__be16 port; /* published port, network order */
+	__u16 pad;   /* zero */
 };
 
 /* sl_svc_stats: per-CPU array indexed by mapping id. */
@@ -248,29 +248,29 @@ struct sl_counter {
 };
 
 enum sl_ctr {
-	SL_CTR_FWD_LOCAL = 0,    /* redirected into a container of the same network */
-	SL_CTR_PASS_HOST = 1,    /* IPv4 not for a sluice endpoint: handed to the host stack */
-	SL_CTR_PASS_NOT_IP = 2,  /* ARP, IPv6 and other non-IPv4 frames: host stack */
-	SL_CTR_PASS_NO_IFACE = 3,/* arrived on an interface sluice does not manage */
-	SL_CTR_DROP_ISOLATED = 4,/* destination on a network the sender is not on */
-	SL_CTR_DROP_NO_ENDPOINT = 5, /* destination inside a subnet but no such endpoint */
-	SL_CTR_DROP_SPOOFED = 6, /* source address is not the sending endpoint's */
-	SL_CTR_DROP_MALFORMED = 7,   /* truncated or invalid IPv4 header */
-	SL_CTR_DROP_INTERNAL = 8,    /* leaving an --internal network */
-	SL_CTR_NAT_NEW = 9,          /* uplink: first packet of a flow, DNATed to a container */
-	SL_CTR_NAT_FWD = 10,         /* uplink: packet of a tracked flow, DNATed */
-	SL_CTR_NAT_REPLY = 11,       /* endpoint: reply reverse-NATed out of the uplink */
-	SL_CTR_UPLINK_PASS = 12,     /* uplink: not for a published port, host stack */
-	SL_CTR_PASS_NO_FLOW = 13,    /* uplink: TCP without SYN for an unknown flow, host stack */
-	SL_CTR_DROP_NOT_ALLOWED = 14,/* uplink: source not in the mapping's --allow list */
-	SL_CTR_DROP_FRAGMENT = 15,   /* uplink: first fragment of a datagram to a published port */
-	SL_CTR_DROP_TTL = 16,        /* uplink: TTL too low to be forwarded */
-	SL_CTR_DROP_NO_BACKEND = 17, /* uplink: mapping whose container is not connected */
-	SL_CTR_CT_EXPIRED = 18,      /* flows whose two entries were removed on timeout */
-	SL_CTR_CT_REUSED = 19,       /* closed flows replaced by a new SYN on the same 4-tuple */
-	SL_CTR_CT_FLUSHED = 20,      /* entries userspace removed (unpublish); userspace-written */
-	SL_CTR_SOCK_XLATE = 21,      /* local connect()/sendmsg() sent straight to a container */
-	SL_CTR_BIND_DENIED = 22,     /* local bind() to a published host port refused */
+	SL_CTR_FWD_LOCAL = 0,	      /* redirected into a container of the same network */
+	SL_CTR_PASS_HOST = 1,	      /* IPv4 not for a sluice endpoint: handed to the host stack */
+	SL_CTR_PASS_NOT_IP = 2,	      /* ARP, IPv6 and other non-IPv4 frames: host stack */
+	SL_CTR_PASS_NO_IFACE = 3,     /* arrived on an interface sluice does not manage */
+	SL_CTR_DROP_ISOLATED = 4,     /* destination on a network the sender is not on */
+	SL_CTR_DROP_NO_ENDPOINT = 5,  /* destination inside a subnet but no such endpoint */
+	SL_CTR_DROP_SPOOFED = 6,      /* source address is not the sending endpoint's */
+	SL_CTR_DROP_MALFORMED = 7,    /* truncated or invalid IPv4 header */
+	SL_CTR_DROP_INTERNAL = 8,     /* leaving an --internal network */
+	SL_CTR_NAT_NEW = 9,	      /* uplink: first packet of a flow, DNATed to a container */
+	SL_CTR_NAT_FWD = 10,	      /* uplink: packet of a tracked flow, DNATed */
+	SL_CTR_NAT_REPLY = 11,	      /* endpoint: reply reverse-NATed out of the uplink */
+	SL_CTR_UPLINK_PASS = 12,      /* uplink: not for a published port, host stack */
+	SL_CTR_PASS_NO_FLOW = 13,     /* uplink: TCP without SYN for an unknown flow, host stack */
+	SL_CTR_DROP_NOT_ALLOWED = 14, /* uplink: source not in the mapping's --allow list */
+	SL_CTR_DROP_FRAGMENT = 15,    /* uplink: first fragment of a datagram to a published port */
+	SL_CTR_DROP_TTL = 16,	      /* uplink: TTL too low to be forwarded */
+	SL_CTR_DROP_NO_BACKEND = 17,  /* uplink: mapping whose container is not connected */
+	SL_CTR_CT_EXPIRED = 18,	      /* flows whose two entries were removed on timeout */
+	SL_CTR_CT_REUSED = 19,	      /* closed flows replaced by a new SYN on the same 4-tuple */
+	SL_CTR_CT_FLUSHED = 20,	      /* entries userspace removed (unpublish); userspace-written */
+	SL_CTR_SOCK_XLATE = 21,	      /* local connect()/sendmsg() sent straight to a container */
+	SL_CTR_BIND_DENIED = 22,      /* local bind() to a published host port refused */
 	SL_CTR_MAX
 };
 

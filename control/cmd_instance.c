@@ -36,15 +36,17 @@ static void usage_up(void)
 		"            cgroup v2 root), 'none' detaches. Default: the recorded one, else\n"
 		"            $SLUICE_CGROUP, else none.\n"
 		"  --no-dns  do not start sluice-dnsd (container names on 127.0.0.11)\n"
-		"  --dns-upstream  where dnsd forwards other names (default: $SLUICE_DNS_UPSTREAM,\n"
+		"  --dns-upstream  where dnsd forwards other names (default: "
+		"$SLUICE_DNS_UPSTREAM,\n"
 		"            else /etc/resolv.conf); 'none' answers local names only\n");
 }
 
 static void usage_down(void)
 {
-	fprintf(stderr, "Usage: sluice down [--purge]\n"
-			"Remove every endpoint's veth and the pinned datapath. The state file stays,\n"
-			"so 'sluice up' restores the topology; --purge deletes it too.\n");
+	fprintf(stderr,
+		"Usage: sluice down [--purge]\n"
+		"Remove every endpoint's veth and the pinned datapath. The state file stays,\n"
+		"so 'sluice up' restores the topology; --purge deletes it too.\n");
 }
 
 /* Simple option loop for commands with only a few flags. */
@@ -96,7 +98,8 @@ static int up_opt(int opt, const char *arg, void *ctx)
 	}
 	if (opt == 'x') {
 		if (sl_xdp_mode_parse(arg, &mode))
-			return ctl_usage("invalid --xdp '%s': expected native, generic or off", arg);
+			return ctl_usage("invalid --xdp '%s': expected native, generic or off",
+					 arg);
 		a->xdp = arg;
 	}
 	if (opt == 'c') {
@@ -268,7 +271,8 @@ static int up_uplinks(struct sl_nl *host, const struct sl_dp *dp, struct sl_stat
 
 	for (unsigned int i = 0; i < st->n_uplinks; i++) {
 		if (sl_nl_link_get(host, st->uplinks[i], &li)) {
-			sl_warn("warning: uplink %s is gone: published ports are not served on it\n",
+			sl_warn("warning: uplink %s is gone: published ports are not served on "
+				"it\n",
 				st->uplinks[i]);
 			sl_err_clear();
 			continue;
@@ -517,10 +521,11 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 	int err;
 
 	if (ctl_wants_help(argc, argv)) {
-		fprintf(stderr, "Usage: sluice status\n"
-				"The instance: whether it is up, its directories, cgroup, XDP mode,\n"
-				"networks, endpoints (and how many have their veth), uplinks and how\n"
-				"their programs are attached.\n");
+		fprintf(stderr,
+			"Usage: sluice status\n"
+			"The instance: whether it is up, its directories, cgroup, XDP mode,\n"
+			"networks, endpoints (and how many have their veth), uplinks and how\n"
+			"their programs are attached.\n");
 		return 0;
 	}
 	if (argc > 1)
@@ -557,9 +562,10 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 		out_obj_open(NULL);
 		out_str("name", " %s", st.uplinks[i]);
 		out_bool("present", NULL, present);
-		out_str("attach", " (%s)", !present ? "missing"
-					  : !up ? "down"
-						: sl_xdp_mode_name(sl_dp_xdp_query(li.ifindex)));
+		out_str("attach", " (%s)",
+			!present ? "missing"
+			: !up	 ? "down"
+				 : sl_xdp_mode_name(sl_dp_xdp_query(li.ifindex)));
 		out_obj_close();
 	}
 	out_text("%s\n", st.n_uplinks ? "" : " (none)");

@@ -40,7 +40,10 @@ static void usage_network(void)
 }
 
 /* getopt_long over argv[1..]; returns the index of the first positional argument. */
-#define NET_OPTS_END {NULL, 0, NULL, 0}
+#define NET_OPTS_END                                                                               \
+	{                                                                                          \
+		NULL, 0, NULL, 0                                                                   \
+	}
 
 static int parse_opts(int argc, char **argv, const struct option *opts,
 		      int (*fn)(int opt, const char *arg, void *ctx), void *ctx)
@@ -163,16 +166,18 @@ static int validate_subnet(const struct sl_state *st, const char *text, struct s
 			       text);
 	}
 	if (out->prefixlen > 30)
-		return sl_errf(-EINVAL,
-			       "subnet %s is too small: it needs room for a gateway and at least one "
-			       "container (use /30 or larger)",
-			       sl_cidr_fmt(out, buf));
+		return sl_errf(
+			-EINVAL,
+			"subnet %s is too small: it needs room for a gateway and at least one "
+			"container (use /30 or larger)",
+			sl_cidr_fmt(out, buf));
 	for (unsigned int i = 0; i < st->n_networks; i++) {
 		if (sl_cidr_overlap(out, &st->networks[i].subnet))
 			return sl_errf(-EEXIST,
 				       "subnet %s overlaps %s of network '%s': choose a subnet "
 				       "outside it",
-				       sl_cidr_fmt(out, buf), sl_cidr_fmt(&st->networks[i].subnet, other),
+				       sl_cidr_fmt(out, buf),
+				       sl_cidr_fmt(&st->networks[i].subnet, other),
 				       st->networks[i].name);
 	}
 	return 0;
@@ -201,8 +206,9 @@ static int network_create(struct ctl *c, int argc, char **argv)
 				   "create NAME --subnet CIDR [--gateway IP] [--internal]")))
 		return err;
 	if (!a.subnet)
-		return ctl_usage("missing --subnet CIDR: usage: sluice network create NAME --subnet "
-				 "CIDR [--gateway IP] [--internal]");
+		return ctl_usage(
+			"missing --subnet CIDR: usage: sluice network create NAME --subnet "
+			"CIDR [--gateway IP] [--internal]");
 	if ((err = check_name("network", argv[first])))
 		return err;
 
@@ -210,8 +216,9 @@ static int network_create(struct ctl *c, int argc, char **argv)
 	if (err)
 		goto out;
 	if (sl_state_network(&st, argv[first])) {
-		err = sl_errf(-EEXIST, "network '%s' already exists: pick another name or 'sluice "
-				       "network rm %s' first",
+		err = sl_errf(-EEXIST,
+			      "network '%s' already exists: pick another name or 'sluice "
+			      "network rm %s' first",
 			      argv[first], argv[first]);
 		goto out;
 	}
@@ -509,16 +516,17 @@ static int pick_address(const struct sl_state *st, const struct sl_network *net,
 				       "one inside the subnet",
 				       ip, net->name, sl_cidr_fmt(&net->subnet, sub));
 		if (*out == net->gateway)
-			return sl_errf(-EADDRINUSE,
-				       "--ip %s is the gateway of network '%s': pick another address",
-				       ip, net->name);
+			return sl_errf(
+				-EADDRINUSE,
+				"--ip %s is the gateway of network '%s': pick another address", ip,
+				net->name);
 		for (unsigned int i = 0; i < st->n_endpoints; i++)
 			if (st->endpoints[i].addr == *out)
-				return sl_errf(-EADDRINUSE,
-					       "--ip %s is already used by container '%s' on network "
-					       "'%s': pick another address or omit --ip",
-					       ip, st->endpoints[i].container,
-					       st->endpoints[i].network);
+				return sl_errf(
+					-EADDRINUSE,
+					"--ip %s is already used by container '%s' on network "
+					"'%s': pick another address or omit --ip",
+					ip, st->endpoints[i].container, st->endpoints[i].network);
 		return 0;
 	}
 	used = calloc(st->n_endpoints + 1, sizeof(*used));
@@ -530,10 +538,11 @@ static int pick_address(const struct sl_state *st, const struct sl_network *net,
 	err = sl_addr_alloc(&net->subnet, net->gateway, used, n, out);
 	free(used);
 	if (err)
-		return sl_errf(-ENOSPC,
-			       "network '%s' (%s) has no free address: remove an endpoint or create "
-			       "a larger network",
-			       net->name, sl_cidr_fmt(&net->subnet, sub));
+		return sl_errf(
+			-ENOSPC,
+			"network '%s' (%s) has no free address: remove an endpoint or create "
+			"a larger network",
+			net->name, sl_cidr_fmt(&net->subnet, sub));
 	(void)addr_in_use;
 	return 0;
 }
@@ -559,18 +568,19 @@ static bool netns_has_link(int nsfd, const char *name)
  * The container-side name: --ifname, or the lowest ethN neither this
  * container's endpoints nor its netns use.
  */
-static int pick_ifname(const struct sl_state *st, const char *container, const char *want,
-		       int nsfd, char out[SL_IFNAME_MAX])
+static int pick_ifname(const struct sl_state *st, const char *container, const char *want, int nsfd,
+		       char out[SL_IFNAME_MAX])
 {
 	if (want) {
 		size_t len = strlen(want);
 
 		if (len == 0 || len >= SL_IFNAME_MAX || strchr(want, '/') || strchr(want, ' ') ||
 		    strchr(want, ':') || !strcmp(want, ".") || !strcmp(want, ".."))
-			return sl_errf(-EINVAL,
-				       "invalid --ifname '%s': use 1-15 characters without '/', ':' "
-				       "or spaces",
-				       want);
+			return sl_errf(
+				-EINVAL,
+				"invalid --ifname '%s': use 1-15 characters without '/', ':' "
+				"or spaces",
+				want);
 		for (unsigned int i = 0; i < st->n_endpoints; i++)
 			if (!strcmp(st->endpoints[i].container, container) &&
 			    !strcmp(st->endpoints[i].ifname, want))
@@ -597,12 +607,9 @@ static int pick_ifname(const struct sl_state *st, const char *container, const c
 static int network_connect(struct ctl *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"netns", required_argument, NULL, 'n'},
-		{"pid", required_argument, NULL, 'p'},
-		{"ip", required_argument, NULL, 'i'},
-		{"ifname", required_argument, NULL, 'f'},
-		{"alias", required_argument, NULL, 'a'},
-		NET_OPTS_END,
+		{"netns", required_argument, NULL, 'n'}, {"pid", required_argument, NULL, 'p'},
+		{"ip", required_argument, NULL, 'i'},	 {"ifname", required_argument, NULL, 'f'},
+		{"alias", required_argument, NULL, 'a'}, NET_OPTS_END,
 	};
 	static const char grammar[] = "connect NETWORK CONTAINER { --netns PATH | --pid PID } "
 				      "[--ip IP] [--ifname NAME] [--alias NAME]...";
@@ -655,7 +662,8 @@ static int network_connect(struct ctl *c, int argc, char **argv)
 			      ep.container, ep.network);
 		goto out;
 	}
-	if (a.netns && (strlen(a.netns) >= SL_NETNS_MAX || a.netns[0] != '/' || strchr(a.netns, ' '))) {
+	if (a.netns &&
+	    (strlen(a.netns) >= SL_NETNS_MAX || a.netns[0] != '/' || strchr(a.netns, ' '))) {
 		err = sl_errf(-EINVAL,
 			      "--netns '%s': give an absolute path without spaces, shorter than %d "
 			      "characters (e.g. /run/netns/NAME)",
@@ -772,10 +780,11 @@ static int network_disconnect(struct ctl *c, int argc, char **argv)
 	}
 	ep = sl_state_endpoint(&st, argv[first], argv[first + 1]);
 	if (!ep) {
-		err = sl_errf(-ENOENT,
-			      "container '%s' is not connected to network '%s': see 'sluice network "
-			      "inspect %s'",
-			      argv[first + 1], argv[first], argv[first]);
+		err = sl_errf(
+			-ENOENT,
+			"container '%s' is not connected to network '%s': see 'sluice network "
+			"inspect %s'",
+			argv[first + 1], argv[first], argv[first]);
 		goto out;
 	}
 	copy = *ep;
@@ -802,8 +811,7 @@ static int network_disconnect(struct ctl *c, int argc, char **argv)
 	out_obj_open(NULL);
 	out_str("container", "%s", copy.container);
 	out_str("network", " disconnected from %s", copy.network);
-	out_u64("ports_unpublished", n_ports ? " (%llu published port(s) removed)" : NULL,
-		n_ports);
+	out_u64("ports_unpublished", n_ports ? " (%llu published port(s) removed)" : NULL, n_ports);
 	out_text("\n");
 	out_obj_close();
 out:

@@ -35,7 +35,8 @@ static void usage_port(void)
 		"       sluice port unpublish CONTAINER [SPEC...]\n"
 		"       sluice port ls [CONTAINER]\n"
 		"\n"
-		"SPEC := [HOST_IP:][HOST_PORT[-END]:]CONTAINER_PORT[-END][/tcp|/udp]   (Docker's -p)\n"
+		"SPEC := [HOST_IP:][HOST_PORT[-END]:]CONTAINER_PORT[-END][/tcp|/udp]   (Docker's "
+		"-p)\n"
 		"  8080:80          host port 8080 on every host address -> container port 80/tcp\n"
 		"  127.0.0.1:8080:80  only that host address\n"
 		"  80  or  127.0.0.1::80   a free host port from ip_local_port_range\n"
@@ -204,7 +205,8 @@ static const struct sl_ep *serving_endpoint(struct sl_state *st, const char *con
 
 		if (!ep)
 			sl_errf(-ENOENT,
-				"container '%s' is not connected to network '%s': see 'sluice network "
+				"container '%s' is not connected to network '%s': see 'sluice "
+				"network "
 				"inspect %s'",
 				container, network, network);
 		return ep;
@@ -236,10 +238,11 @@ static int check_host_addr(struct sl_nl *host, const char *text, const struct sl
 	if (local < 0)
 		return local;
 	if (!local)
-		return sl_errf(-EADDRNOTAVAIL,
-			       "port spec \"%s\": %s is not an address of this host: use one of its "
-			       "addresses (ip -4 addr) or omit it for every address",
-			       text, sl_ip4_fmt(ps->host_ip4, ip));
+		return sl_errf(
+			-EADDRNOTAVAIL,
+			"port spec \"%s\": %s is not an address of this host: use one of its "
+			"addresses (ip -4 addr) or omit it for every address",
+			text, sl_ip4_fmt(ps->host_ip4, ip));
 	return 0;
 }
 
@@ -473,7 +476,8 @@ static int port_unpublish(struct ctl *c, int argc, char **argv)
 	int err;
 
 	if (argc < 2)
-		return ctl_usage("missing CONTAINER: usage: sluice port unpublish CONTAINER [SPEC...]");
+		return ctl_usage(
+			"missing CONTAINER: usage: sluice port unpublish CONTAINER [SPEC...]");
 	if (argc - 2 > MAX_SPECS)
 		return ctl_usage("too many specs (at most %d per command)", MAX_SPECS);
 	for (int i = 2; i < argc; i++) {
@@ -587,8 +591,9 @@ static int port_ls(struct ctl *c, int argc, char **argv)
 			continue;
 		print_mapping(p, !container);
 		if (up && sl_dp_svc_stats_read(&dp, p->id, &ctr) == 0 && sl_log_get_level() > 0)
-			out_text("  packets %llu bytes %llu flows %llu", (unsigned long long)ctr.packets,
-				 (unsigned long long)ctr.bytes, (unsigned long long)ctr.flows);
+			out_text("  packets %llu bytes %llu flows %llu",
+				 (unsigned long long)ctr.packets, (unsigned long long)ctr.bytes,
+				 (unsigned long long)ctr.flows);
 		sl_err_clear();
 		out_u64("packets", NULL, ctr.packets);
 		out_u64("bytes", NULL, ctr.bytes);

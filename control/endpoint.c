@@ -51,8 +51,8 @@ void ep_macs(__be32 addr, __u8 container_mac[6], __u8 host_mac[6])
 	memcpy(host_mac + 2, &addr, 4);
 }
 
-static int ep_maps_put(const struct sl_dp *dp, const struct sl_network *net,
-		       const struct sl_ep *ep, int host_ifindex)
+static int ep_maps_put(const struct sl_dp *dp, const struct sl_network *net, const struct sl_ep *ep,
+		       int host_ifindex)
 {
 	struct sl_endpoint val = {.ifindex = host_ifindex, .net_id = net->id};
 	struct sl_iface ifc = {
@@ -126,8 +126,8 @@ static int ep_plumb_host(struct sl_nl *host, const struct sl_network *net, const
 	return 0;
 }
 
-int ep_set_xdp_pass(struct sl_nl *cnl, const struct sl_dp *dp, const struct sl_ep *ep,
-		    int netns_fd, bool on)
+int ep_set_xdp_pass(struct sl_nl *cnl, const struct sl_dp *dp, const struct sl_ep *ep, int netns_fd,
+		    bool on)
 {
 	struct sl_link_info li;
 	int err;
@@ -334,13 +334,13 @@ int ep_reconcile(const struct sl_instance *inst, struct sl_nl *host, const struc
 	}
 	if (dp) {
 		removed += sl_dp_map_delete_if(dp->map_endpoints, sizeof(struct sl_endpoint_key), 0,
-						stale_endpoint, (void *)st);
+					       stale_endpoint, (void *)st);
 		removed += sl_dp_map_delete_if(dp->map_ifaces, sizeof(struct sl_iface_key), 0,
-						stale_iface, &rc);
+					       stale_iface, &rc);
 		removed += sl_dp_map_delete_if(dp->map_subnets, sizeof(struct sl_subnet_key), 0,
-						stale_subnet, (void *)st);
+					       stale_subnet, (void *)st);
 		removed += sl_dp_map_delete_if(dp->map_svc, sizeof(struct sl_svc_key),
-						sizeof(struct sl_svc), stale_svc, (void *)st);
+					       sizeof(struct sl_svc), stale_svc, (void *)st);
 	}
 	free(rc.owned);
 	if (removed)

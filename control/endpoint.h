@@ -31,8 +31,8 @@ int ep_plumb(const struct sl_instance *inst, struct sl_nl *host, const struct sl
  * receives XDP_REDIRECTed frames only when its peer runs NAPI, which an
  * attached XDP program turns on. cnl is a socket in the container's netns.
  */
-int ep_set_xdp_pass(struct sl_nl *cnl, const struct sl_dp *dp, const struct sl_ep *ep,
-		    int netns_fd, bool on);
+int ep_set_xdp_pass(struct sl_nl *cnl, const struct sl_dp *dp, const struct sl_ep *ep, int netns_fd,
+		    bool on);
 
 /*
  * For an endpoint whose veth exists: attach the current program again and

@@ -20,18 +20,23 @@ static void usage_main(void)
 {
 	fprintf(stderr,
 		"Usage: sluice [OPTIONS] COMMAND [ARGS]\n"
-		"OPTIONS := { --instance NAME | -j | --json | -v | --verbose | -h | --help | --version }\n"
+		"OPTIONS := { --instance NAME | -j | --json | -v | --verbose | -h | --help | "
+		"--version }\n"
 		"COMMAND := { up | down | status | stats | network | port | demo }\n"
 		"\n"
-		"  up [--uplink IFACE]...          load the datapath, restore networks and endpoints\n"
-		"  down [--purge]                  remove endpoints and the datapath (--purge: and state)\n"
+		"  up [--uplink IFACE]...          load the datapath, restore networks and "
+		"endpoints\n"
+		"  down [--purge]                  remove endpoints and the datapath (--purge: and "
+		"state)\n"
 		"  status                          instance, datapath and topology summary\n"
 		"  stats                           per-reason packet counters\n"
 		"  network { create | rm | ls | inspect | connect | disconnect } ...\n"
 		"  port { publish | unpublish | ls } ...   Docker's -p, served in eBPF\n"
-		"  demo                            the main job on a throwaway topology of namespaces\n"
+		"  demo                            the main job on a throwaway topology of "
+		"namespaces\n"
 		"\n"
-		"The instance (default \"default\", env SLUICE_INSTANCE) selects the pin, state and\n"
+		"The instance (default \"default\", env SLUICE_INSTANCE) selects the pin, state "
+		"and\n"
 		"run directories. 'sluice COMMAND --help' shows a command's grammar.\n"
 		"Exit status: 0 success, 1 failure, 2 usage error.\n");
 }
@@ -111,14 +116,8 @@ int ctl_dispatch(struct ctl *c, const struct ctl_cmd *table, const char *what, i
 }
 
 static const struct ctl_cmd top_cmds[] = {
-	{"up", cmd_up},
-	{"down", cmd_down},
-	{"status", cmd_status},
-	{"stats", cmd_stats},
-	{"network", cmd_network},
-	{"port", cmd_port},
-	{"demo", cmd_demo},
-	{NULL, NULL},
+	{"up", cmd_up},		  {"down", cmd_down}, {"status", cmd_status}, {"stats", cmd_stats},
+	{"network", cmd_network}, {"port", cmd_port}, {"demo", cmd_demo},     {NULL, NULL},
 };
 
 int main(int argc, char **argv)

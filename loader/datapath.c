@@ -506,8 +506,8 @@ static int attach_cgroup_link(struct bpf_program *prog, int cgroup_fd, const cha
 	}
 	link = bpf_program__attach_cgroup(prog, cgroup_fd);
 	if (!link)
-		return sl_errf(-errno, "attach %s to cgroup %s: %s", bpf_program__name(prog), cgroup,
-			       strerror(errno));
+		return sl_errf(-errno, "attach %s to cgroup %s: %s", bpf_program__name(prog),
+			       cgroup, strerror(errno));
 	err = bpf_link__pin(link, path);
 	if (err)
 		sl_errf(err, "pin cgroup link %s: %s", path, strerror(-err));
@@ -531,8 +531,9 @@ int sl_dp_attach_sock(const struct sl_instance *inst, const char *cgroup)
 		return err;
 	cgfd = open(cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgfd < 0)
-		return sl_errf(-errno, "open cgroup %s: %s — give a cgroup v2 directory with "
-				       "--cgroup (e.g. /sys/fs/cgroup/unified) or --cgroup none",
+		return sl_errf(-errno,
+			       "open cgroup %s: %s — give a cgroup v2 directory with "
+			       "--cgroup (e.g. /sys/fs/cgroup/unified) or --cgroup none",
 			       cgroup, strerror(errno));
 	pin_path(inst, "links", links, sizeof(links));
 	err = sl_mkdirs(links, 0700);

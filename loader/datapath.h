@@ -21,8 +21,8 @@
 
 /* Open handles on a live instance's pinned objects (all ints: see sl_dp_fds). */
 struct sl_dp {
-	int prog_ep;     /* sl_ep_ingress: endpoint veths */
-	int prog_uplink; /* sl_up_ingress: uplinks */
+	int prog_ep;	     /* sl_ep_ingress: endpoint veths */
+	int prog_uplink;     /* sl_up_ingress: uplinks */
 	int prog_xdp_uplink; /* sl_xdp_uplink: XDP on uplinks */
 	int prog_xdp_pass;   /* sl_xdp_pass: container side of endpoint veths in XDP mode */
 	int map_endpoints;
@@ -100,8 +100,8 @@ int sl_dp_allow_put(const struct sl_dp *dp, __u32 id, __be32 addr, unsigned int 
 int sl_dp_allow_del(const struct sl_dp *dp, __u32 id, __be32 addr, unsigned int prefixlen);
 #define SL_CT_STATE_COUNT 4
 struct sl_ct_summary {
-	unsigned int entries; /* live entries (two per flow) */
-	unsigned int max;     /* capacity of sl_ct */
+	unsigned int entries;				/* live entries (two per flow) */
+	unsigned int max;				/* capacity of sl_ct */
 	unsigned int flows_by_state[SL_CT_STATE_COUNT]; /* ORIG entries per enum sl_ct_state */
 };
 /* Walk the conntrack map. */

@@ -98,10 +98,11 @@ int sl_instance_lock(struct sl_instance *inst)
 			holder[n > 0 ? n : 0] = '\0';
 			holder[strcspn(holder, "\n")] = '\0';
 			close(fd);
-			return sl_errf(err,
-				       "instance '%s' is busy: another sluice command (pid %s) holds %s "
-				       "— wait for it, or stop that process",
-				       inst->name, holder[0] ? holder : "?", path);
+			return sl_errf(
+				err,
+				"instance '%s' is busy: another sluice command (pid %s) holds %s "
+				"— wait for it, or stop that process",
+				inst->name, holder[0] ? holder : "?", path);
 		}
 		usleep(50 * 1000);
 	}
@@ -187,10 +188,11 @@ int sl_bpffs_ensure(const struct sl_instance *inst)
 			return sl_mkdirs(root, 0700);
 		/* Only the standard location is mounted for the user. */
 		if (strcmp(probe, "/sys/fs/bpf") != 0 && strncmp(root, "/sys/fs/bpf/", 12) != 0)
-			return sl_errf(-ENOTSUP,
-				       "pin root %s is not on a bpffs: mount one there (mount -t bpf "
-				       "bpf DIR) or unset SLUICE_PIN_ROOT",
-				       root);
+			return sl_errf(
+				-ENOTSUP,
+				"pin root %s is not on a bpffs: mount one there (mount -t bpf "
+				"bpf DIR) or unset SLUICE_PIN_ROOT",
+				root);
 	}
 	if (mkdir("/sys/fs/bpf", 0700) && errno != EEXIST)
 		return sl_errf(-errno, "create /sys/fs/bpf: %s", strerror(errno));

@@ -14,9 +14,9 @@
 #include <limits.h>
 #include <stdbool.h>
 
-#define SL_INSTANCE_NAME_MAX 32 /* including NUL; keeps host veth aliases short */
-#define SL_LOCK_TIMEOUT_MS 15000 /* how long a command waits for a busy instance */
-#define SL_DIR_MAX 512          /* instance directories; longer roots are refused */
+#define SL_INSTANCE_NAME_MAX 32	   /* including NUL; keeps host veth aliases short */
+#define SL_LOCK_TIMEOUT_MS   15000 /* how long a command waits for a busy instance */
+#define SL_DIR_MAX	     512   /* instance directories; longer roots are refused */
 
 struct sl_instance {
 	char name[SL_INSTANCE_NAME_MAX];

@@ -43,7 +43,7 @@ void sl_log(enum sl_log_level level, const char *fmt, ...)
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	/* libbpf's warnings are our info, its info our debug, its debug our verbose. */
-	enum sl_log_level ours = level == LIBBPF_WARN   ? SL_LOG_INFO
+	enum sl_log_level ours = level == LIBBPF_WARN	? SL_LOG_INFO
 				 : level == LIBBPF_INFO ? SL_LOG_DEBUG
 							: SL_LOG_VERBOSE;
 	sl_vlog(ours, fmt, ap);

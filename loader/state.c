@@ -962,8 +962,9 @@ static int parse_line(struct parser *p, char *line)
 		return parse_cgroup(p, tok, ntok);
 	if (!strcmp(tok[0], "xdp"))
 		return parse_xdp(p, tok, ntok);
-	return perr(p, "unknown record %s (expected network, endpoint, port, uplink, cgroup or "
-		       "xdp)",
+	return perr(p,
+		    "unknown record %s (expected network, endpoint, port, uplink, cgroup or "
+		    "xdp)",
 		    quote(q, tok[0]));
 }
 

@@ -96,7 +96,7 @@ struct sl_state {
 	struct sl_ep *endpoints;
 	char uplinks[SL_STATE_MAX_UPLINKS][SL_IFNAME_MAX];
 	char cgroup[SL_NETNS_MAX]; /* "" = socket-level hooks not attached */
-	char xdp[8];               /* "native", "generic", "off" or "" (not chosen yet) */
+	char xdp[8];		   /* "native", "generic", "off" or "" (not chosen yet) */
 	unsigned int cap_networks, cap_endpoints;
 	unsigned int n_ports, cap_ports;
 	struct sl_port *ports;

@@ -30,7 +30,7 @@ static const char *sl_t_cur;
 			sl_t_failed++;                                                             \
 		else                                                                               \
 			sl_t_passed++;                                                             \
-		printf("%s %s\n", sl_t_cur_failed ? "FAIL" : "ok  ", #name);                      \
+		printf("%s %s\n", sl_t_cur_failed ? "FAIL" : "ok  ", #name);                       \
 	} while (0)
 
 #define SL_ASSERT(cond, what)                                                                      \

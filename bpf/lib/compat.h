@@ -12,11 +12,11 @@
 #define ETH_P_ARP  0x0806
 #define ETH_P_IPV6 0x86DD
 
-#define IP_MF     0x2000
+#define IP_MF	  0x2000
 #define IP_OFFSET 0x1FFF
 
-#define TC_ACT_OK       0
-#define TC_ACT_SHOT     2
+#define TC_ACT_OK	0
+#define TC_ACT_SHOT	2
 #define TC_ACT_REDIRECT 7
 
 #ifndef __always_inline

@@ -9,10 +9,10 @@
 #define SL_BPF_CTX_H
 
 struct sl_pkt {
-	void *data;     /* first byte of the frame (Ethernet header) */
+	void *data;	/* first byte of the frame (Ethernet header) */
 	void *data_end; /* one past the last byte the program may read */
-	__u32 len;      /* L2 length in bytes, for counters */
-	__u32 ifindex;  /* interface the packet arrived on */
+	__u32 len;	/* L2 length in bytes, for counters */
+	__u32 ifindex;	/* interface the packet arrived on */
 };
 
 static __always_inline void sl_pkt_from_skb(struct sl_pkt *pkt, struct __sk_buff *skb)

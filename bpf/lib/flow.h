@@ -21,19 +21,19 @@ enum sl_frag {
 struct sl_flow {
 	__be32 saddr, daddr; /* network order */
 	__be16 sport, dport; /* network order; 0 unless has_ports */
-	__u8 proto;          /* IP protocol */
-	__u8 tcp_flags;      /* TCP flags byte (FIN, SYN, RST, ACK...), 0 for UDP */
+	__u8 proto;	     /* IP protocol */
+	__u8 tcp_flags;	     /* TCP flags byte (FIN, SYN, RST, ACK...), 0 for UDP */
 	__u8 ttl;
-	__u8 frag;           /* enum sl_frag */
-	__u8 has_ports;      /* a complete TCP or UDP header is present */
+	__u8 frag;	/* enum sl_frag */
+	__u8 has_ports; /* a complete TCP or UDP header is present */
 	__u8 pad[3];
-	__u16 l3_off;        /* IPv4 header offset from the frame start */
-	__u16 l4_off;        /* L4 header offset from the frame start */
+	__u16 l3_off; /* IPv4 header offset from the frame start */
+	__u16 l4_off; /* L4 header offset from the frame start */
 };
 
 enum sl_parse_res {
-	SL_PARSE_OK = 0,        /* IPv4 with a valid header; ports when has_ports */
-	SL_PARSE_NOT_IPV4 = 1,  /* not an IPv4 frame (ARP, IPv6, VLAN...) */
+	SL_PARSE_OK = 0,	/* IPv4 with a valid header; ports when has_ports */
+	SL_PARSE_NOT_IPV4 = 1,	/* not an IPv4 frame (ARP, IPv6, VLAN...) */
 	SL_PARSE_MALFORMED = 2, /* truncated Ethernet or invalid IPv4 header */
 };
 
@@ -44,8 +44,7 @@ enum sl_parse_res {
  *    TCP flags only when has_ports (TCP with a whole header of doff >= 5, or
  *    UDP with 8 bytes, and not a later fragment).
  */
-static __always_inline enum sl_parse_res sl_parse_flow(const struct sl_pkt *pkt,
-						       struct sl_flow *f)
+static __always_inline enum sl_parse_res sl_parse_flow(const struct sl_pkt *pkt, struct sl_flow *f)
 {
 	struct sl_cursor cur = {.pos = pkt->data, .end = pkt->data_end};
 	struct ethhdr *eth;

@@ -25,9 +25,8 @@
 #ifndef SL_BPF_LOCAL_FWD_H
 #define SL_BPF_LOCAL_FWD_H
 
-static __always_inline enum sl_ctr sl_local_decide(const struct sl_iface *src,
-						   const struct sl_flow *f,
-						   struct sl_endpoint **dst_ep)
+static __always_inline enum sl_ctr
+sl_local_decide(const struct sl_iface *src, const struct sl_flow *f, struct sl_endpoint **dst_ep)
 {
 	struct sl_endpoint_key ekey = {.addr = f->daddr};
 	struct sl_subnet_key skey = {.prefixlen = 32, .addr = f->daddr};
@@ -56,8 +55,7 @@ static __always_inline enum sl_ctr sl_local_decide(const struct sl_iface *src,
 }
 
 /* Rewrite the Ethernet addresses as if the gateway had switched the frame. */
-static __always_inline void sl_local_rewrite(const struct sl_pkt *pkt,
-					     const struct sl_endpoint *ep)
+static __always_inline void sl_local_rewrite(const struct sl_pkt *pkt, const struct sl_endpoint *ep)
 {
 	struct ethhdr *eth = pkt->data;
 

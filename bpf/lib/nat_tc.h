@@ -10,7 +10,7 @@
 #ifndef SL_BPF_NAT_TC_H
 #define SL_BPF_NAT_TC_H
 
-#define SL_IP_CSUM_OFF  10
+#define SL_IP_CSUM_OFF	10
 #define SL_IP_SADDR_OFF 12
 #define SL_IP_DADDR_OFF 16
 #define SL_TCP_CSUM_OFF 16

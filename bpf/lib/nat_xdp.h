@@ -23,7 +23,7 @@ static __always_inline __u16 sl_csum_replace4(__u16 check, __u32 old, __u32 new)
 {
 	__u32 sum = (__u16)~check;
 
-	sum += (__u16)~old + (__u16)~(old >> 16);
+	sum += (__u16)~old + (__u16) ~(old >> 16);
 	sum += (__u16) new + (__u16)(new >> 16);
 	return ~sl_csum_fold(sum);
 }

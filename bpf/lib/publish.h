@@ -10,11 +10,11 @@
 
 /* Where and how to deliver a packet after NAT. */
 struct sl_nat_target {
-	__be32 addr;      /* new destination (DNAT) or source (reverse NAT) address */
-	__be16 port;      /* new destination or source port */
-	__u8 flags;       /* SL_CT_F_* of the flow */
+	__be32 addr; /* new destination (DNAT) or source (reverse NAT) address */
+	__be16 port; /* new destination or source port */
+	__u8 flags;  /* SL_CT_F_* of the flow */
 	__u8 pad;
-	__u32 ifindex;    /* DNAT: container's host-side veth; reverse: uplink or client veth */
+	__u32 ifindex; /* DNAT: container's host-side veth; reverse: uplink or client veth */
 	__u32 svc_id;
 	__u8 dst_mac[6];  /* new Ethernet destination */
 	__u8 src_mac[6];  /* new Ethernet source */
@@ -28,17 +28,33 @@ struct sl_nat_target {
 static __always_inline void sl_ct_create(const struct sl_pkt *pkt, const struct sl_flow *f,
 					 const struct sl_nat_target *t, __u64 now)
 {
-	struct sl_ct_key ok = {.saddr = f->saddr, .daddr = f->daddr, .sport = f->sport,
-			       .dport = f->dport, .proto = f->proto, .dir = SL_CT_DIR_ORIG};
-	struct sl_ct_key rk = {.saddr = t->addr, .daddr = t->snat_addr ? t->snat_addr : f->saddr,
-			       .sport = t->port, .dport = f->sport, .proto = f->proto,
+	struct sl_ct_key ok = {.saddr = f->saddr,
+			       .daddr = f->daddr,
+			       .sport = f->sport,
+			       .dport = f->dport,
+			       .proto = f->proto,
+			       .dir = SL_CT_DIR_ORIG};
+	struct sl_ct_key rk = {.saddr = t->addr,
+			       .daddr = t->snat_addr ? t->snat_addr : f->saddr,
+			       .sport = t->port,
+			       .dport = f->sport,
+			       .proto = f->proto,
 			       .dir = SL_CT_DIR_REPLY};
-	struct sl_ct orig = {.last_seen = now, .nat_addr = t->addr, .nat_port = t->port,
-			     .state = SL_CT_STATE_NEW, .flags = t->flags, .svc_id = t->svc_id,
+	struct sl_ct orig = {.last_seen = now,
+			     .nat_addr = t->addr,
+			     .nat_port = t->port,
+			     .state = SL_CT_STATE_NEW,
+			     .flags = t->flags,
+			     .svc_id = t->svc_id,
 			     .snat_addr = t->snat_addr};
-	struct sl_ct reply = {.last_seen = now, .nat_addr = f->daddr, .nat_port = f->dport,
-			      .state = SL_CT_STATE_NEW, .flags = t->flags, .svc_id = t->svc_id,
-			      .ifindex = pkt->ifindex, .snat_addr = t->snat_addr};
+	struct sl_ct reply = {.last_seen = now,
+			      .nat_addr = f->daddr,
+			      .nat_port = f->dport,
+			      .state = SL_CT_STATE_NEW,
+			      .flags = t->flags,
+			      .svc_id = t->svc_id,
+			      .ifindex = pkt->ifindex,
+			      .snat_addr = t->snat_addr};
 	struct ethhdr *eth = pkt->data;
 
 	if ((void *)(eth + 1) > pkt->data_end)
@@ -72,8 +88,7 @@ static __always_inline void sl_ct_create(const struct sl_pkt *pkt, const struct 
  * the first carries the ports), so its first fragment is dropped and later
  * ones go to the host, which discards the incomplete datagram.
  */
-static __always_inline enum sl_ctr sl_dnat_decide(const struct sl_pkt *pkt,
-						  const struct sl_flow *f,
+static __always_inline enum sl_ctr sl_dnat_decide(const struct sl_pkt *pkt, const struct sl_flow *f,
 						  const struct sl_iface *src, bool xdp,
 						  struct sl_nat_target *t)
 {
@@ -189,8 +204,7 @@ static __always_inline enum sl_ctr sl_dnat_decide(const struct sl_pkt *pkt,
  *     SL_CT_F_SELF the destination (the gateway) goes back to the sender
  */
 static __always_inline enum sl_ctr sl_reply_decide(const struct sl_pkt *pkt,
-						   const struct sl_flow *f,
-						   struct sl_nat_target *t)
+						   const struct sl_flow *f, struct sl_nat_target *t)
 {
 	struct sl_ct_key key;
 	struct sl_ct *ct;

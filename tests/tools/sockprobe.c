@@ -33,7 +33,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#define MAX_PORTS 64
+#define MAX_PORTS    64
 #define LINE_MAX_LEN 512
 
 static int usage(void)
@@ -206,7 +206,8 @@ static int probe(const char *addr, const char *port_s, const char *proto, const 
 				return 1;
 			}
 			plen = sizeof(peer);
-			n = recvfrom(fd, line, sizeof(line) - 1, 0, (struct sockaddr *)&peer, &plen);
+			n = recvfrom(fd, line, sizeof(line) - 1, 0, (struct sockaddr *)&peer,
+				     &plen);
 		}
 		if (n <= 0) {
 			fprintf(stderr, "sockprobe: no reply from %s %s/udp: %s\n", addr, port_s,
@@ -323,8 +324,10 @@ static int try_bind(const char *addr, const char *port_s, const char *proto)
 	    (type == SOCK_STREAM && listen(fd, 1) < 0)) {
 		int e = errno;
 
-		printf("error %s\n", e == EPERM ? "EPERM" : e == EADDRINUSE ? "EADDRINUSE"
-					: e == EACCES ? "EACCES" : strerror(e));
+		printf("error %s\n", e == EPERM	       ? "EPERM"
+				     : e == EADDRINUSE ? "EADDRINUSE"
+				     : e == EACCES     ? "EACCES"
+						       : strerror(e));
 		return 1;
 	}
 	printf("bound\n");
