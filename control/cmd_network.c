@@ -490,14 +490,6 @@ static int connect_opt(int opt, const char *arg, void *ctx)
 	return 0;
 }
 
-static bool addr_in_use(const struct sl_state *st, __be32 addr)
-{
-	for (unsigned int i = 0; i < st->n_endpoints; i++)
-		if (st->endpoints[i].addr == addr)
-			return true;
-	return false;
-}
-
 /* Choose or check the endpoint's address. */
 static int pick_address(const struct sl_state *st, const struct sl_network *net, const char *ip,
 			__be32 *out)
@@ -543,7 +535,6 @@ static int pick_address(const struct sl_state *st, const struct sl_network *net,
 			"network '%s' (%s) has no free address: remove an endpoint or create "
 			"a larger network",
 			net->name, sl_cidr_fmt(&net->subnet, sub));
-	(void)addr_in_use;
 	return 0;
 }
 

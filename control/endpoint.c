@@ -296,20 +296,49 @@ static bool stale_subnet(const void *key, const void *value, void *arg)
 	return true;
 }
 
+/*
+ * The state's published ports as sorted sl_svc keys, so each map entry is
+ * checked in O(log n): every mutating command runs this, with up to 65535
+ * mappings.
+ */
+struct svc_keys {
+	struct sl_svc_key *keys;
+	unsigned int n;
+};
+
+static int svc_key_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct sl_svc_key));
+}
+
 /* Published ports the state does not have; sluice-proxy's (external) are its own. */
 static bool stale_svc(const void *key, const void *value, void *arg)
 {
-	const struct sl_svc_key *k = key;
 	const struct sl_svc *v = value;
-	const struct sl_state *st = arg;
+	const struct svc_keys *sk = arg;
 
 	if (v->flags & SL_SVC_F_EXTERNAL)
 		return false;
-	for (unsigned int i = 0; i < st->n_ports; i++)
-		if (st->ports[i].host_addr == k->addr && htons(st->ports[i].host_port) == k->port &&
-		    st->ports[i].proto == k->proto)
-			return false;
-	return true;
+	return !bsearch(key, sk->keys, sk->n, sizeof(*sk->keys), svc_key_cmp);
+}
+
+static int prune_svc(const struct sl_dp *dp, const struct sl_state *st)
+{
+	struct svc_keys sk = {.keys = calloc(st->n_ports + 1, sizeof(*sk.keys))};
+	int removed;
+
+	if (!sk.keys)
+		return 0; /* out of memory: leave the map alone, the next run retries */
+	for (; sk.n < st->n_ports; sk.n++) {
+		sk.keys[sk.n].addr = st->ports[sk.n].host_addr;
+		sk.keys[sk.n].port = htons(st->ports[sk.n].host_port);
+		sk.keys[sk.n].proto = st->ports[sk.n].proto;
+	}
+	qsort(sk.keys, sk.n, sizeof(*sk.keys), svc_key_cmp);
+	removed = sl_dp_map_delete_if(dp->map_svc, sizeof(struct sl_svc_key), sizeof(struct sl_svc),
+				      stale_svc, &sk);
+	free(sk.keys);
+	return removed > 0 ? removed : 0;
 }
 
 int ep_reconcile(const struct sl_instance *inst, struct sl_nl *host, const struct sl_dp *dp,
@@ -339,8 +368,7 @@ int ep_reconcile(const struct sl_instance *inst, struct sl_nl *host, const struc
 					       stale_iface, &rc);
 		removed += sl_dp_map_delete_if(dp->map_subnets, sizeof(struct sl_subnet_key), 0,
 					       stale_subnet, (void *)st);
-		removed += sl_dp_map_delete_if(dp->map_svc, sizeof(struct sl_svc_key),
-					       sizeof(struct sl_svc), stale_svc, (void *)st);
+		removed += prune_svc(dp, st);
 	}
 	free(rc.owned);
 	if (removed)
