@@ -46,7 +46,7 @@ LIB_SRCS  := $(wildcard loader/*.c)
 LIB_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
 LIB       := $(BUILD)/libsluice.a
 
-CTL_SRCS  := $(filter-out control/proxy.c,$(wildcard control/*.c))
+CTL_SRCS  := $(filter-out control/proxy.c control/proxy_wait.c,$(wildcard control/*.c))
 CTL_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(CTL_SRCS))
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -183,7 +183,8 @@ BENCH_MODE := $(if $(filter 1 yes,$(SMOKE)),--smoke,$(if $(filter 1 yes,$(FULL))
 
 .PHONY: bench bench-deps
 
-BENCH_TOOLS := $(BUILD)/bench/connrate $(BUILD)/bench/udpflood $(BUILD)/bench/udpsink
+BENCH_TOOLS := $(BUILD)/bench/connrate $(BUILD)/bench/udpflood $(BUILD)/bench/udpsink \
+	$(BUILD)/bench/ctfill
 
 bench: all bench-deps $(BENCH_TOOLS)
 	bench/run.sh $(BENCH_MODE) --build $(BUILD)
@@ -199,6 +200,12 @@ $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(BENCH_CFLAGS) $< -o $@ -lpthread
+
+# ctfill writes a pinned sl_ct: libbpf and the ABI header (bench/ctscale.sh).
+$(BUILD)/bench/ctfill: bench/ctfill.c bpf/sluice_abi.h
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(BENCH_CFLAGS) -Ibpf $< -o $@ -lbpf
 
 # ---- dnsd ----
 # sluice-dnsd (dnsd/): container name resolution per network. Its pure parts
@@ -293,17 +300,28 @@ $(BUILD)/tests/tools/sockprobe: tests/tools/sockprobe.c
 # tests/integration/test_docker.sh runs the real dockerd with it.
 .PHONY: install-proxy
 
-all: $(BUILD)/sluice-proxy
+# sluice-proxy-wait (control/proxy_wait.c): what a proxy execs into once its
+# mapping is in, a freestanding program of a page or two; built where it has a
+# system call shim (x86_64, aarch64). Elsewhere sluice-proxy waits in process.
+PROXY_WAIT := $(if $(filter x86_64 aarch64,$(shell uname -m)),$(BUILD)/sluice-proxy-wait)
+WAIT_CFLAGS := -Os -Wall -Wextra -Werror -std=gnu11 -ffreestanding -fno-builtin \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns \
+	-nostdlib -static -no-pie
+
+all: $(BUILD)/sluice-proxy $(PROXY_WAIT)
 # test_docker.sh runs sockprobe inside a busybox image: a static build of it.
 PROXY_TEST_TOOLS := $(BUILD)/tests/tools/fd3run $(BUILD)/tests/tools/sockprobe-static
-test: $(BUILD)/sluice-proxy $(PROXY_TEST_TOOLS)
-test-integration: $(BUILD)/sluice-proxy $(PROXY_TEST_TOOLS)
+test: $(BUILD)/sluice-proxy $(PROXY_WAIT) $(PROXY_TEST_TOOLS)
+test-integration: $(BUILD)/sluice-proxy $(PROXY_WAIT) $(PROXY_TEST_TOOLS)
 
-# -z now: every symbol is bound before the proxy drops its clean pages and
-# waits, so nothing faults them back in (control/proxy.c, drop_clean_pages).
 $(BUILD)/sluice-proxy: $(BUILD)/control/proxy.o $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -Wl,-z,now $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/sluice-proxy-wait: control/proxy_wait.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(WAIT_CFLAGS) $< -o $@
 
 $(BUILD)/tests/tools/fd3run: tests/tools/fd3run.c
 	@mkdir -p $(@D)
@@ -316,7 +334,7 @@ $(BUILD)/tests/tools/sockprobe-static: tests/tools/sockprobe.c
 	$(Q)$(CC) $(TOOLS_CFLAGS) -static $< -o $@
 
 install: install-proxy
-install-proxy: $(BUILD)/sluice-proxy
+install-proxy: $(BUILD)/sluice-proxy $(PROXY_WAIT)
 	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man8
-	install -m 0755 $(BUILD)/sluice-proxy $(DESTDIR)$(LIBEXECDIR)/sluice-proxy
+	install -m 0755 $(BUILD)/sluice-proxy $(PROXY_WAIT) $(DESTDIR)$(LIBEXECDIR)/
 	install -m 0644 control/sluice-proxy.8 $(DESTDIR)$(MANDIR)/man8/sluice-proxy.8

@@ -20,20 +20,14 @@
 static void dnsd_path(char *out, size_t len)
 {
 	char self[PATH_MAX - 16];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *slash;
+	int dir_len;
 
+	if (sl_self_path(self, sizeof(self), &dir_len) == 0) {
+		snprintf(out, len, "%.*s/sluice-dnsd", dir_len, self);
+		if (access(out, X_OK) == 0)
+			return;
+	}
 	snprintf(out, len, "sluice-dnsd");
-	if (n <= 0)
-		return;
-	self[n] = '\0';
-	slash = strrchr(self, '/');
-	if (!slash)
-		return;
-	*slash = '\0';
-	snprintf(out, len, "%s/sluice-dnsd", self);
-	if (access(out, X_OK))
-		snprintf(out, len, "sluice-dnsd");
 }
 
 /* The running daemon's pid from its pidfile, or 0. */

@@ -32,8 +32,6 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <link.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 
@@ -233,55 +231,28 @@ static void check_args(const struct args *a, struct binding *b)
 
 /* ---- while waiting ---- */
 
-#define DROP_MAX 64
-
-/* Page-aligned [start, end) ranges of read-only segments, collected before any is dropped. */
-static struct {
-	uintptr_t start, end;
-} drop_ranges[DROP_MAX];
-static unsigned int n_drop;
-
-static int collect_segments(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	uintptr_t page = *(long *)arg;
-
-	(void)size;
-	for (int i = 0; i < info->dlpi_phnum && n_drop < DROP_MAX; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
-
-		/* Read-only segments are clean file pages; writable ones hold relocations. */
-		if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W) || !info->dlpi_name)
-			continue;
-		drop_ranges[n_drop].start = start & ~(page - 1);
-		drop_ranges[n_drop].end = (start + ph->p_memsz + page - 1) & ~(page - 1);
-		n_drop++;
-	}
-	return 0;
-}
-
 /*
- * Unmap the clean pages of code and read-only data that setting up used
- * (this binary's embedded BPF objects, libbpf, libelf, the C library's
- * less common code): they stay in the page cache, and the few a stop request
- * needs fault back in. A waiting proxy then keeps little more than its
- * stack, data and page tables, which is what makes hundreds of them (one per
- * port of a range) cheap. The ranges are collected first and dropped in a
- * loop that touches no read-only data, or dropping one would fault part of it
- * back in; symbols are bound at load time (-z now), so the first call to
- * sigwaitinfo does not fault the symbol tables back in either.
+ * Become sluice-proxy-wait (control/proxy_wait.c), installed next to this
+ * program: the same pid, argv and blocked signals in a process of a page or
+ * two, where this one would keep ~170 kB of libraries' private pages for the
+ * life of the binding. Returns only if that cannot be done (an architecture
+ * it is not built for, a missing file): the caller then waits itself.
  */
-static void drop_clean_pages(void)
+static void become_waiter(char **argv, pid_t parent, __u32 id)
 {
-	long page = sysconf(_SC_PAGESIZE);
+	char self[PATH_MAX], waiter[PATH_MAX + 32], var[PATH_MAX + 64];
+	int dir_len;
 
-	if (page <= 0)
+	if (sl_self_path(self, sizeof(self), &dir_len))
 		return;
-	n_drop = 0;
-	dl_iterate_phdr(collect_segments, &page);
-	for (unsigned int i = 0; i < n_drop; i++)
-		madvise((void *)drop_ranges[i].start, drop_ranges[i].end - drop_ranges[i].start,
-			MADV_DONTNEED);
+	snprintf(waiter, sizeof(waiter), "%.*s/sluice-proxy-wait", dir_len, self);
+	snprintf(var, sizeof(var), "%d %u %s", parent, id, self);
+	if (setenv("SLUICE_PROXY_WAIT", var, 1))
+		return;
+	execv(waiter, argv);
+	unsetenv("SLUICE_PROXY_WAIT");
+	fprintf(stderr, "sluice-proxy: cannot run %s (%s): waiting in this process\n", waiter,
+		strerror(errno));
 }
 
 /* ---- install and remove ---- */
@@ -588,9 +559,58 @@ static void uninstall(struct sl_instance *inst, const struct sl_proxyreg *r)
 	sl_instance_unlock(inst);
 }
 
-int main(int argc, char **argv)
+static const char *instance_name(void)
 {
 	const char *name = getenv("SLUICE_INSTANCE");
+
+	return name && *name ? name : "default";
+}
+
+/*
+ * The second life of a waiting proxy: sluice-proxy-wait got a stop request
+ * and ran us again with SLUICE_PROXY_STOP=<mapping id>. Same pid, same start
+ * time: the registry record names this process, so uninstall() treats the
+ * mapping as ours. fd 3 is long closed; errors go to stderr only.
+ */
+static int stop_mapping(int argc, char **argv, const char *id_text)
+{
+	struct sl_instance inst;
+	struct sl_proxyreg r = {0};
+	struct args a = {0};
+	struct binding b;
+	unsigned long id;
+	char *end;
+	int err;
+
+	errno = 0;
+	id = strtoul(id_text, &end, 10);
+	if (errno || *end || id < SL_PROXY_ID_BASE || id > SL_PROXY_ID_MAX) {
+		fprintf(stderr,
+			"sluice-proxy: SLUICE_PROXY_STOP='%s' is not a mapping id: it is "
+			"set by sluice-proxy-wait only\n",
+			id_text);
+		return 1;
+	}
+	parse_args(argc, argv, &a);
+	check_args(&a, &b);
+	r.proto = b.proto;
+	r.host_addr = b.host_addr;
+	r.host_port = b.host_port;
+	r.id = id;
+	r.pid = getpid();
+	if ((err = sl_proc_starttime(r.pid, &r.start)) ||
+	    sl_instance_init(&inst, instance_name())) {
+		fprintf(stderr, "sluice-proxy: mapping %lu left behind: %s\n", id,
+			sl_err_msg() ? sl_err_msg() : strerror(-err));
+		return 1;
+	}
+	uninstall(&inst, &r);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *stop = getenv("SLUICE_PROXY_STOP");
 	struct sl_instance inst;
 	struct sl_proxyreg r;
 	struct args a = {0};
@@ -615,6 +635,9 @@ int main(int argc, char **argv)
 			fputs(usage_text, stderr);
 			return 0;
 		}
+	/* Only a waiter, whose fd 3 is long closed, sets this: never a fresh start. */
+	if (stop && fstat(STATUS_FD, &sb) < 0 && errno == EBADF)
+		return stop_mapping(argc, argv, stop);
 	/* Before any open(): a closed fd 3 would be reused by it. */
 	if (fstat(STATUS_FD, &sb) < 0) {
 		fprintf(stderr,
@@ -629,6 +652,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	status_pipe = true;
+	if (stop)
+		fail("SLUICE_PROXY_STOP is set in the environment (sluice-proxy-wait sets it, "
+		     "nobody else): unset it in dockerd's environment; nothing installed");
 	/*
 	 * Whatever else we inherited stays closed: a long-lived proxy holding a
 	 * copy of someone's pipe would keep its reader from seeing the end.
@@ -648,9 +674,7 @@ int main(int argc, char **argv)
 				"IPv4-only): IPv4 clients are served by the 0.0.0.0 mapping\n");
 		memset(&r, 0, sizeof(r));
 	} else {
-		if (!name || !*name)
-			name = "default";
-		if (sl_instance_init(&inst, name) || install(&inst, &b, &r))
+		if (sl_instance_init(&inst, instance_name()) || install(&inst, &b, &r))
 			fail("%s", sl_err_msg() ? sl_err_msg() : "installing the mapping failed");
 	}
 
@@ -661,9 +685,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	close(STATUS_FD);
+	become_waiter(argv, parent, r.id);
 	/* Nothing more is allocated: give back what setting up used. */
 	malloc_trim(0);
-	drop_clean_pages();
 
 	while (sigwaitinfo(&set, &si) < 0 && errno == EINTR)
 		;

@@ -232,3 +232,18 @@ void sl_crashpoint(const char *name)
 	if (want && !strcmp(want, name))
 		raise(SIGKILL);
 }
+
+int sl_self_path(char *buf, size_t len, int *dir_len)
+{
+	ssize_t n = len > 1 ? readlink("/proc/self/exe", buf, len - 1) : -1;
+	char *slash;
+
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
+	if (!slash)
+		return -1;
+	*dir_len = slash - buf;
+	return 0;
+}

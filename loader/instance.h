@@ -50,6 +50,13 @@ int sl_bpffs_ensure(const struct sl_instance *inst);
  */
 void sl_crashpoint(const char *name);
 
+/*
+ * The running program's own path (/proc/self/exe) into buf; *dir_len is the
+ * length of its directory part, so "%.*s/sibling" names a program installed
+ * next to it. Returns 0, or -1 when it cannot be read.
+ */
+int sl_self_path(char *buf, size_t len, int *dir_len);
+
 /* Remove a directory tree (pins, state); missing is fine. */
 int sl_rmtree(const char *path);
 /* mkdir -p with mode. */

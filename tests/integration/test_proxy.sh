@@ -254,6 +254,20 @@ check "the proxy is single-threaded" grep -qx "Threads:	1" "/proc/$P8080/status"
 pss=$(pss_kb "$P8080")
 echo "PSS of a waiting sluice-proxy: ${pss} kB (RSS $(awk '/^Rss:/ {print $2}' "/proc/$P8080/smaps_rollup") kB)"
 check "PSS of a waiting proxy ${pss} kB < 1024 kB" [ "${pss:-99999}" -lt 1024 ]
+# Where sluice-proxy-wait is built (x86_64, aarch64), the waiting process is it.
+if [ -x "$BUILD_DIR/sluice-proxy-wait" ]; then
+	check "the waiting proxy became sluice-proxy-wait: same pid, comm sluice-proxy, dockerd's argv" \
+		eval '[ "$(readlink /proc/$P8080/exe)" = "$(readlink -f $BUILD_DIR/sluice-proxy-wait)" ] &&
+			[ "$(cat /proc/$P8080/comm)" = sluice-proxy ] &&
+			[ "$(tr "\0" " " </proc/$P8080/cmdline)" = "$PROXY ${ARGS_8080[*]} " ]'
+	check "sluice-proxy-wait keeps under 64 kB PSS (${pss} kB)" [ "${pss:-99999}" -lt 64 ]
+	check "sluice-proxy-wait run by hand: exit 2, says who runs it" \
+		eval 'out=$("$BUILD_DIR/sluice-proxy-wait" 2>&1); rc=$?; echo "$out";
+			[ $rc = 2 ] && [ "$out" = "sluice-proxy-wait: started without SLUICE_PROXY_WAIT: it is run by sluice-proxy only" ]'
+fi
+check "SLUICE_PROXY_STOP in a fresh proxy's environment: refused on fd 3, nothing installed" \
+	eval 'SLUICE_PROXY_STOP=$ID8080 refused stopenv "SLUICE_PROXY_STOP is set in the environment (sluice-proxy-wait sets it, nobody else): unset it in dockerd'"'"'s environment; nothing installed" \
+		-proto tcp -host-ip 0.0.0.0 -host-port 8086 -container-ip 10.88.0.2 -container-port 80'
 rss0=$(awk '/^VmRSS/ {print $2}' "/proc/$P8080/status")
 for _ in 1 2 3; do reach cl 10.200.0.1 8080 tcp ct >/dev/null; done
 sleep 1
