@@ -16,7 +16,8 @@ static __always_inline enum sl_ctr
 sl_hairpin_or_local(const struct sl_pkt *pkt, const struct sl_flow *f, const struct sl_iface *src,
 		    struct sl_nat_target *t, struct sl_endpoint **dst)
 {
-	enum sl_ctr verdict = sl_dnat_decide(pkt, f, src, false, t);
+	struct sl_hairpin hp = {.gateway = src->gateway};
+	enum sl_ctr verdict = sl_dnat_decide(pkt, f, &hp, false, t);
 
 	if (verdict != SL_CTR_UPLINK_PASS && verdict != SL_CTR_PASS_NO_FLOW)
 		return verdict;

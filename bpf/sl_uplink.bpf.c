@@ -40,13 +40,18 @@ int sl_up_ingress(struct __sk_buff *skb)
 
 /*
  * tc ingress on a bridge whose containers sluice does not manage (Docker's
- * docker0, with sluice-proxy): replies of published-port flows DNATed on the
- * uplink to such containers are reverse-NATed and sent out of the uplink
- * before netfilter sees them; everything else continues untouched.
+ * docker0, with sluice-proxy): what its containers send to the host.
+ * Replies of published-port flows DNATed on the uplink to such containers
+ * are reverse-NATed and sent out of the uplink before netfilter sees them.
+ * A container reaching a published port of the host (hairpin, as
+ * docker-proxy serves it) is DNATed to the backend and source-NATed to the
+ * host address it used, and both directions go back out of the bridge.
+ * Everything else continues untouched, uncounted.
  */
 SEC("tc")
 int sl_br_ingress(struct __sk_buff *skb)
 {
+	struct sl_hairpin bridge = {.bridge = true};
 	struct sl_nat_target t;
 	enum sl_ctr verdict;
 	struct sl_flow f;
@@ -57,11 +62,19 @@ int sl_br_ingress(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	verdict = sl_reply_decide(&pkt, &f, &t);
 	if (verdict == SL_CTR_MAX)
+		verdict = sl_dnat_decide(&pkt, &f, &bridge, false, &t);
+	if (verdict == SL_CTR_UPLINK_PASS || verdict == SL_CTR_PASS_NO_FLOW)
 		return TC_ACT_OK;
 	sl_count(verdict, &pkt);
-	if (verdict != SL_CTR_NAT_REPLY)
+	switch (verdict) {
+	case SL_CTR_NAT_REPLY:
+		return sl_tc_nat_forward(skb, &f, &t, true);
+	case SL_CTR_NAT_NEW:
+	case SL_CTR_NAT_FWD:
+		return sl_tc_nat_forward(skb, &f, &t, false);
+	default:
 		return TC_ACT_SHOT;
-	return sl_tc_nat_forward(skb, &f, &t, true);
+	}
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -178,18 +178,23 @@ struct sl_ct {
 			    * host-side veth for hairpin), host order; ORIG: 0 */
 	__u8 peer_mac[6]; /* REPLY: L2 next hop towards the client */
 	__u8 host_mac[6]; /* REPLY: our MAC on that link (uplink, or the client's gateway) */
-	__be32 snat_addr; /* SL_CT_F_SELF: the source the container sees (its gateway); else 0 */
+	__be32 snat_addr; /* SL_CT_F_SNAT: ORIG: the source the backend sees;
+			   * REPLY: the client's address, restored as the reply's
+			   * destination; else 0 */
 };
 
 /*
  * Hairpin: a container reaching a published port of its own host. Replies
- * go back into the client container (redirect_peer) instead of out of an
- * uplink. A container reaching itself would see its own address as the
- * source and drop the packet, so that flow is also source-NATed to the
- * network's gateway, as Docker masquerades it.
+ * go back to the client container (redirect_peer into a sluice endpoint, or
+ * out of the Docker bridge it sits on) instead of out of an uplink. The flow
+ * is also source-NATed where the backend would otherwise answer the client
+ * directly, bypassing the reverse NAT: a container reaching itself (SNAT to
+ * its network's gateway, as Docker masquerades it), and a container on a
+ * Docker bridge reaching a container on the same bridge (SNAT to the host
+ * address it connected to).
  */
-#define SL_CT_F_PEER	 (1U << 0) /* REPLY delivered into a container, not out of an uplink */
-#define SL_CT_F_SELF	 (1U << 1) /* client and backend are the same container: SNAT to gateway */
+#define SL_CT_F_PEER	 (1U << 0) /* REPLY delivered to a container, not out of an uplink */
+#define SL_CT_F_SNAT	 (1U << 1) /* source-NATed to snat_addr (see struct sl_ct) */
 #define SL_CT_F_EXTERNAL (1U << 2) /* backend reached through the host stack (SL_SVC_F_EXTERNAL) */
 
 /* TCP and UDP flow states; the timeouts below apply per state. */

@@ -484,6 +484,12 @@ int cmd_down(struct ctl *c, int argc, char **argv)
 	}
 	for (unsigned int i = 0; i < st.n_uplinks; i++)
 		detach_uplink(host, st.uplinks[i]);
+	/* Docker's bridges too: sluice-proxy attached sl_br_ingress there. */
+	if (sl_proxyreg_detach_bridges(&c->inst, host) < 0) {
+		sl_warn("warning: %s\n",
+			sl_err_msg() ? sl_err_msg() : "cannot read the proxy registry");
+		sl_err_clear();
+	}
 	/* Leftovers of killed runs go too: nothing of this instance stays attached. */
 	{
 		struct sl_state none;
@@ -512,8 +518,23 @@ out:
 	return err;
 }
 
+/* sluice-proxy mappings, and how many of their owners live. */
+struct proxy_count {
+	unsigned long long n, live;
+};
+
+static int count_proxy(const struct sl_proxyreg *r, void *arg)
+{
+	struct proxy_count *pc = arg;
+
+	pc->n++;
+	pc->live += sl_proxyreg_alive(r);
+	return 0;
+}
+
 int cmd_status(struct ctl *c, int argc, char **argv)
 {
+	struct proxy_count proxies = {0};
 	struct sl_nl *host = NULL;
 	struct sl_state st;
 	unsigned int live = 0;
@@ -524,7 +545,8 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 		fprintf(stderr,
 			"Usage: sluice status\n"
 			"The instance: whether it is up, its directories, cgroup, XDP mode,\n"
-			"networks, endpoints (and how many have their veth), uplinks and how\n"
+			"networks, endpoints (and how many have their veth), published ports,\n"
+			"sluice-proxy mappings (and how many proxies live), uplinks and how\n"
 			"their programs are attached.\n");
 		return 0;
 	}
@@ -552,6 +574,11 @@ int cmd_status(struct ctl *c, int argc, char **argv)
 	out_u64("endpoints", "endpoints  %llu", st.n_endpoints);
 	out_u64("endpoints_live", " (%llu with their veth present)\n", live);
 	out_str("xdp", "xdp        %s\n", st.xdp[0] ? st.xdp : "(not chosen)");
+	out_u64("ports", "ports      %llu published with 'sluice port publish'\n", st.n_ports);
+	if (sl_proxyreg_foreach(&c->inst, count_proxy, &proxies) < 0)
+		sl_err_clear();
+	out_u64("proxy_mappings", "proxies    %llu sluice-proxy mapping(s)", proxies.n);
+	out_u64("proxy_owners_live", ", %llu with their proxy alive\n", proxies.live);
 	out_arr_open("uplinks");
 	out_text("uplinks   ");
 	for (unsigned int i = 0; i < st.n_uplinks; i++) {

@@ -15,6 +15,7 @@
 
 #include "addr.h"
 #include "log.h"
+#include "nl.h"
 #include "proxyreg.h"
 
 /* ---- pure parts ---- */
@@ -473,6 +474,40 @@ int sl_proxyreg_attach_bridge(const struct sl_instance *inst, int ifindex, const
 	err = sl_dp_attach_tc_ingress(ifindex, ifname, fd);
 	close(fd);
 	return err;
+}
+
+/* Bridges whose filter `sluice down` removed, by name (a 1000-port range has one). */
+struct detach_ctx {
+	struct sl_nl *nl;
+	unsigned int n;
+	char names[8][IFNAMSIZ];
+};
+
+static int detach_cb(const struct sl_proxyreg *r, void *arg)
+{
+	struct detach_ctx *c = arg;
+	struct sl_link_info link;
+
+	for (unsigned int i = 0; i < c->n; i++)
+		if (!strcmp(c->names[i], r->bridge))
+			return 0;
+	/* Only a bridge: the name may have been reused by something else. */
+	if (sl_nl_link_get(c->nl, r->bridge, &link) || strcmp(link.kind, "bridge") ||
+	    sl_dp_detach_tc_ingress(link.ifindex)) {
+		sl_err_clear();
+		return 0;
+	}
+	if (c->n < sizeof(c->names) / sizeof(c->names[0]))
+		snprintf(c->names[c->n++], IFNAMSIZ, "%s", r->bridge);
+	return 0;
+}
+
+int sl_proxyreg_detach_bridges(const struct sl_instance *inst, struct sl_nl *nl)
+{
+	struct detach_ctx c = {.nl = nl};
+	int err = sl_proxyreg_foreach(inst, detach_cb, &c);
+
+	return err < 0 ? err : (int)c.n;
 }
 
 #define REAP_BRIDGES 8

@@ -33,6 +33,7 @@
 
 #include "datapath.h"
 #include "instance.h"
+#include "nl.h"
 
 #define SL_PROXY_ID_BASE 32768 /* first mapping id of sluice-proxy mappings */
 #define SL_PROXY_ID_MAX	 65535 /* last one (SL_MAX_SVC - 1) */
@@ -123,6 +124,12 @@ int sl_proxyreg_uninstall(const struct sl_instance *inst, const struct sl_dp *dp
 int sl_proxyreg_flush_flows(const struct sl_dp *dp, __u32 id);
 /* Attach the pinned sl_br_ingress to the bridge (idempotent: replaces sluice's filter). */
 int sl_proxyreg_attach_bridge(const struct sl_instance *inst, int ifindex, const char *ifname);
+/*
+ * Detach sl_br_ingress from the bridges of the registry's records (`sluice
+ * down`). The records stay: `sluice up` attaches it again (sl_proxyreg_reap).
+ * Returns how many bridges, or a negative errno.
+ */
+int sl_proxyreg_detach_bridges(const struct sl_instance *inst, struct sl_nl *nl);
 /*
  * Reconcile the registry with the datapath; the caller holds the instance
  * lock and has dp open. Records whose owner is dead are uninstalled, and so

@@ -89,9 +89,9 @@ static __always_inline void sl_ct_other_key(const struct sl_ct_key *k, const str
 		other->daddr = ct->snat_addr ? ct->snat_addr : k->saddr;
 		other->dport = k->sport;
 	} else {
-		/* The client is the reply's destination; itself, for a self-hairpin. */
+		/* The client is the reply's destination, or was, before a SNAT. */
 		other->dir = SL_CT_DIR_ORIG;
-		other->saddr = ct->flags & SL_CT_F_SELF ? k->saddr : k->daddr;
+		other->saddr = ct->flags & SL_CT_F_SNAT ? ct->snat_addr : k->daddr;
 		other->sport = k->dport;
 		other->daddr = ct->nat_addr;
 		other->dport = ct->nat_port;

@@ -10,23 +10,33 @@
 
 /*
  * DNAT (reply = false) into a container, or reverse NAT (reply = true) out
- * of the uplink or, for hairpin flows, back into the client container. A
- * self-hairpin also rewrites the other address: the source to the gateway
- * on the way in, the destination back to the container on the way out.
+ * of the uplink or, for hairpin flows, back to the client container. A
+ * source-NATed hairpin also rewrites the other address: the source to
+ * snat_addr on the way in, the destination back to the client on the way
+ * out (t->snat_addr of a reply is the client's address).
+ *
+ * Delivery: a sluice container by redirect_peer into its namespace; a
+ * container on a Docker bridge (hairpin to an external backend) out of the
+ * bridge: with the neighbour lookup on the way in, as the bridge knows the
+ * backend's MAC and we do not; with the client's MAC on the way back.
  */
 static __always_inline int sl_tc_nat_forward(struct __sk_buff *skb, const struct sl_flow *f,
 					     const struct sl_nat_target *t, bool reply)
 {
 	if (sl_tc_nat(skb, f, reply, t->addr, t->port))
 		return TC_ACT_SHOT;
-	if (t->flags & SL_CT_F_SELF) {
-		if (reply ? sl_tc_nat(skb, f, false, f->saddr, f->dport)
+	if (t->flags & SL_CT_F_SNAT) {
+		if (reply ? sl_tc_nat(skb, f, false, t->snat_addr, f->dport)
 			  : sl_tc_nat(skb, f, true, t->snat_addr, f->sport))
 			return TC_ACT_SHOT;
 	}
-	if (sl_tc_dec_ttl(skb, f) || sl_tc_set_macs(skb, t->dst_mac, t->src_mac))
+	if (sl_tc_dec_ttl(skb, f))
 		return TC_ACT_SHOT;
-	if (!reply || (t->flags & SL_CT_F_PEER))
+	if (!reply && (t->flags & SL_CT_F_EXTERNAL))
+		return sl_redirect_neigh(t->ifindex);
+	if (sl_tc_set_macs(skb, t->dst_mac, t->src_mac))
+		return TC_ACT_SHOT;
+	if (!reply || (t->flags & (SL_CT_F_PEER | SL_CT_F_EXTERNAL)) == SL_CT_F_PEER)
 		return sl_redirect_peer(t->ifindex);
 	return sl_redirect_egress(t->ifindex);
 }

@@ -18,7 +18,16 @@ struct sl_nat_target {
 	__u32 svc_id;
 	__u8 dst_mac[6];  /* new Ethernet destination */
 	__u8 src_mac[6];  /* new Ethernet source */
-	__be32 snat_addr; /* SL_CT_F_SELF, DNAT direction: the new source address */
+	__be32 snat_addr; /* SL_CT_F_SNAT: DNAT: the new source; reply: the client, restored */
+};
+
+/*
+ * Where a hairpin packet comes from: a sluice endpoint (its network's
+ * gateway is the SNAT source of a self-hairpin), or a Docker bridge.
+ */
+struct sl_hairpin {
+	__be32 gateway;
+	bool bridge;
 };
 
 /*
@@ -54,7 +63,7 @@ static __always_inline void sl_ct_create(const struct sl_pkt *pkt, const struct 
 			      .flags = t->flags,
 			      .svc_id = t->svc_id,
 			      .ifindex = pkt->ifindex,
-			      .snat_addr = t->snat_addr};
+			      .snat_addr = t->snat_addr ? f->saddr : 0};
 	struct ethhdr *eth = pkt->data;
 
 	if ((void *)(eth + 1) > pkt->data_end)
@@ -66,18 +75,23 @@ static __always_inline void sl_ct_create(const struct sl_pkt *pkt, const struct 
 }
 
 /*
- * A packet for a published port: arriving on the uplink (src NULL), or sent
- * by a container to its own host (src = the sender's interface: hairpin).
- * f is parsed. Outcomes:
+ * A packet for a published port: arriving on the uplink (hp NULL), or sent
+ * by a container to its own host (hp: where from; hairpin). f is parsed.
+ * Outcomes:
  *   not TCP/UDP with ports, later fragment,
  *     or no mapping for daddr:dport/proto        -> SL_CTR_UPLINK_PASS
  *   first fragment of a tracked or mapped flow   -> SL_CTR_DROP_FRAGMENT
  *   tracked flow                                 -> SL_CTR_NAT_FWD, *t filled
- *   a container's hairpin flow seen on an uplink -> SL_CTR_UPLINK_PASS (forged)
+ *   a container's hairpin flow seen on an uplink,
+ *     or an uplink flow's tuple from a container -> SL_CTR_UPLINK_PASS (forged)
  *   external backend (SL_SVC_F_EXTERNAL) in XDP,
- *     or reached by hairpin                      -> SL_CTR_UPLINK_PASS (tc / not served)
+ *     or reached from a sluice endpoint,
+ *     or a sluice backend from a Docker bridge   -> SL_CTR_UPLINK_PASS (tc / not served)
  *   external backend on tc                       -> NAT_NEW/NAT_FWD, t->ifindex 0:
  *                                                   DNAT, then the host stack routes
+ *   external backend from a Docker bridge        -> NAT_NEW/NAT_FWD, t->ifindex =
+ *                                                   the bridge: DNAT + SNAT to the
+ *                                                   host address, out of the bridge
  *   mapping, source not in its --allow list      -> SL_CTR_DROP_NOT_ALLOWED
  *   mapping, TCP segment that is not a bare SYN  -> SL_CTR_PASS_NO_FLOW
  *   0.0.0.0 mapping, daddr not a host address    -> SL_CTR_UPLINK_PASS
@@ -89,7 +103,7 @@ static __always_inline void sl_ct_create(const struct sl_pkt *pkt, const struct 
  * ones go to the host, which discards the incomplete datagram.
  */
 static __always_inline enum sl_ctr sl_dnat_decide(const struct sl_pkt *pkt, const struct sl_flow *f,
-						  const struct sl_iface *src, bool xdp,
+						  const struct sl_hairpin *hp, bool xdp,
 						  struct sl_nat_target *t)
 {
 	struct sl_ct_key key;
@@ -114,10 +128,11 @@ static __always_inline enum sl_ctr sl_dnat_decide(const struct sl_pkt *pkt, cons
 	key.dir = SL_CT_DIR_ORIG;
 	ct = sl_ct_lookup(&key, pkt, now);
 	/*
-	 * A hairpin flow belongs to the container that opened it: a packet
-	 * from outside with its 4-tuple has a forged source.
+	 * A hairpin flow belongs to the container that opened it, an uplink
+	 * flow to its remote client: a packet from the other side with its
+	 * 4-tuple has a forged source.
 	 */
-	if (ct && !src && (ct->flags & SL_CT_F_PEER))
+	if (ct && !hp != !(ct->flags & SL_CT_F_PEER))
 		return SL_CTR_UPLINK_PASS;
 	/* A new SYN on a closed 4-tuple starts a new flow (port reuse). */
 	if (ct && f->proto == IPPROTO_TCP && ct->state >= SL_CT_STATE_CLOSING &&
@@ -164,22 +179,35 @@ static __always_inline enum sl_ctr sl_dnat_decide(const struct sl_pkt *pkt, cons
 		t->flags = 0;
 		t->snat_addr = 0;
 		if (svc->flags & SL_SVC_F_EXTERNAL) {
-			/* XDP: tc does it. Hairpin to such backends is not served. */
-			if (xdp || src)
+			/* XDP: tc does it. From a sluice endpoint: not served. */
+			if (xdp || (hp && !hp->bridge))
 				return SL_CTR_UPLINK_PASS;
 			t->flags = SL_CT_F_EXTERNAL;
-		} else if (src) {
+			/*
+			 * From the backend's own bridge: it would answer the
+			 * client directly over the bridge; make it answer the
+			 * host address the client used, through us.
+			 */
+			if (hp) {
+				t->flags |= SL_CT_F_PEER | SL_CT_F_SNAT;
+				t->snat_addr = f->daddr;
+			}
+		} else if (hp) {
+			/* A Docker bridge cannot be reached by redirect_peer. */
+			if (hp->bridge)
+				return SL_CTR_UPLINK_PASS;
 			t->flags = SL_CT_F_PEER;
 			if (t->addr == f->saddr) {
-				t->flags |= SL_CT_F_SELF;
-				t->snat_addr = src->gateway;
+				t->flags |= SL_CT_F_SNAT;
+				t->snat_addr = hp->gateway;
 			}
 		}
 		verdict = SL_CTR_NAT_NEW;
 	}
 
 	if (t->flags & SL_CT_F_EXTERNAL) {
-		t->ifindex = 0; /* the host stack routes it */
+		/* Back out of the bridge it came from, or routed by the host stack. */
+		t->ifindex = t->flags & SL_CT_F_PEER ? pkt->ifindex : 0;
 	} else {
 		ekey.addr = t->addr;
 		ep = bpf_map_lookup_elem(&sl_endpoints, &ekey);
@@ -200,8 +228,8 @@ static __always_inline enum sl_ctr sl_dnat_decide(const struct sl_pkt *pkt, cons
  *   not a reply of a tracked published-port flow -> SL_CTR_MAX (not ours)
  *   TTL <= 1                                     -> SL_CTR_DROP_TTL
  *   reply                                        -> SL_CTR_NAT_REPLY, *t filled:
- *     out of the uplink, or (SL_CT_F_PEER) into the client container; for
- *     SL_CT_F_SELF the destination (the gateway) goes back to the sender
+ *     out of the uplink, or (SL_CT_F_PEER) to the client container; for
+ *     SL_CT_F_SNAT the destination goes back to the client (t->snat_addr)
  */
 static __always_inline enum sl_ctr sl_reply_decide(const struct sl_pkt *pkt,
 						   const struct sl_flow *f, struct sl_nat_target *t)
@@ -230,7 +258,7 @@ static __always_inline enum sl_ctr sl_reply_decide(const struct sl_pkt *pkt,
 	t->port = ct->nat_port;
 	t->svc_id = ct->svc_id;
 	t->flags = ct->flags;
-	t->snat_addr = 0;
+	t->snat_addr = ct->snat_addr;
 	t->ifindex = ct->ifindex;
 	__builtin_memcpy(t->dst_mac, ct->peer_mac, ETH_ALEN);
 	__builtin_memcpy(t->src_mac, ct->host_mac, ETH_ALEN);

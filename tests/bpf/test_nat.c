@@ -227,7 +227,7 @@ struct ct_want {
 	__u16 host_port;      /* ORIG key destination port, REPLY nat_port */
 	const char *ct;	      /* ORIG nat_addr, REPLY key source */
 	__u16 ct_port;	      /* ORIG nat_port, REPLY key source port */
-	const char *snat;     /* SL_CT_F_SELF: snat_addr and REPLY key destination; or NULL */
+	const char *snat;     /* SL_CT_F_SNAT: ORIG snat_addr and REPLY key destination; or NULL */
 	__u8 flags;	      /* SL_CT_F_* of both entries */
 	__u32 reply_ifindex;  /* REPLY ifindex */
 	const __u8 *peer_mac; /* REPLY peer_mac */
@@ -366,7 +366,7 @@ static const struct ct_want hp_peer = {
 	.host_mac = mac_ct2_gw,
 };
 
-/* web reaches itself through port 8080: source-NATed to its gateway (SL_CT_F_SELF). */
+/* web reaches itself through port 8080: source-NATed to its gateway (SL_CT_F_SNAT). */
 static const struct ct_want hp_self = {
 	.client = CT_IP,
 	.client_port = CLIENT_PORT,
@@ -375,7 +375,7 @@ static const struct ct_want hp_self = {
 	.ct = CT_IP,
 	.ct_port = 80,
 	.snat = CT_GW_IP,
-	.flags = SL_CT_F_PEER | SL_CT_F_SELF,
+	.flags = SL_CT_F_PEER | SL_CT_F_SNAT,
 	.reply_ifindex = VETH_IFINDEX,
 	.peer_mac = mac_ct,
 	.host_mac = mac_ct_gw,
@@ -390,7 +390,7 @@ static const struct ct_want hp_self_udp = {
 	.ct = CT_IP,
 	.ct_port = 53,
 	.snat = CT_GW_IP,
-	.flags = SL_CT_F_PEER | SL_CT_F_SELF,
+	.flags = SL_CT_F_PEER | SL_CT_F_SNAT,
 	.reply_ifindex = VETH_IFINDEX,
 	.peer_mac = mac_ct,
 	.host_mac = mac_ct_gw,
@@ -1601,7 +1601,11 @@ static void check_ct_entry(int fd, bool reply, const struct flow_view *v, const 
 		SL_ASSERT_EQ(ct.state, s->state - 1, reply ? "REPLY state" : "ORIG state");
 	SL_ASSERT_EQ(ct.flags, v->flags,
 		     reply ? "REPLY flags (SL_CT_F_*)" : "ORIG flags (SL_CT_F_*)");
-	SL_ASSERT_EQ(ct.snat_addr, v->snat, reply ? "REPLY snat_addr" : "ORIG snat_addr");
+	if (reply)
+		SL_ASSERT_EQ(ct.snat_addr, v->snat ? v->client : 0,
+			     "REPLY snat_addr = the client, after a SNAT");
+	else
+		SL_ASSERT_EQ(ct.snat_addr, v->snat, "ORIG snat_addr = the SNAT source");
 	if (fresh)
 		SL_ASSERT(ct.last_seen >= t0 && ct.last_seen <= t1,
 			  reply ? "REPLY last_seen = this packet" : "ORIG last_seen = this packet");

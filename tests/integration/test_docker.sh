@@ -136,6 +136,11 @@ run_in() {
 	cg) sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$SLUICE_CGROUP" \
 		nsenter --net="/run/netns/$HOST_NS" -- "$@" ;;
 	cl) ip netns exec "$CL" "$@" ;;
+	ctr:*) # the image's copy, inside the container (dk bounds the time)
+		[ "$1" = timeout ] && shift 2
+		local bin=$1
+		shift
+		dk exec "${where#ctr:}" "/bin/${bin##*/}" "$@" ;;
 	esac
 }
 
@@ -269,6 +274,17 @@ check "local TCP 127.0.0.1:8081 (a host process in the cgroup) reaches web" reac
 check "local TCP 127.0.0.1:8080 reaches web" reach cg 127.0.0.1 8080 tcp web
 check "local TCP 10.202.0.1:8080 (the host's address) reaches web" reach cg 10.202.0.1 8080 tcp web
 check "local UDP 127.0.0.1:8082 reaches dns" reach cg 127.0.0.1 8082 udp dns
+# Hairpin: containers on docker0 reaching published ports by a host address.
+# sl_br_ingress DNATs them and source-NATs them to that address (docker-proxy
+# would connect from the gateway instead).
+check "hairpin: dns (on docker0) -> 10.202.0.1:8080 reaches web, which sees 10.202.0.1" \
+	reach ctr:dns 10.202.0.1 8080 tcp web 10.202.0.1
+check "hairpin: dns -> the gateway 10.90.0.1:8080 (a host address) reaches web" \
+	reach ctr:dns 10.90.0.1 8080 tcp web 10.90.0.1
+check "hairpin to itself: web -> 10.202.0.1:8080 reaches web" reach ctr:web 10.202.0.1 8080 tcp web
+check "hairpin UDP: web -> 10.202.0.1:8082 reaches dns" reach ctr:web 10.202.0.1 8082 udp dns 10.202.0.1
+check_fails "hairpin: dns -> 10.202.0.1:8081 does not (bound to 127.0.0.1)" \
+	reach ctr:dns 10.202.0.1 8081 tcp web
 check "sluice served them: nat_new rose, mapping $ID8080 counted flows" \
 	eval 'now=$(counter nat_new); f=$(flows_of "$ID8080"); echo "nat_new $nat0 -> $now, flows $f";
 		[ "$now" -gt "$nat0" ] && [ "$f" -gt 0 ]'
@@ -320,6 +336,10 @@ check "[no iptables] remote TCP cl -> 10.202.0.1:8080 reaches web2, sees 10.202.
 check "[no iptables] remote UDP cl -> 10.202.0.1:8082 reaches dns2" \
 	reach cl 10.202.0.1 8082 udp dns2 10.202.0.2
 check "[no iptables] local TCP 127.0.0.1:8081 reaches web2" reach cg 127.0.0.1 8081 tcp web2
+check "[no iptables] hairpin: dns2 -> 10.202.0.1:8080 reaches web2, which sees 10.202.0.1" \
+	reach ctr:dns2 10.202.0.1 8080 tcp web2 10.202.0.1
+check "[no iptables] hairpin to itself: dns2 -> 10.202.0.1:8082/udp reaches dns2" \
+	reach ctr:dns2 10.202.0.1 8082 udp dns2 10.202.0.1
 check "[no iptables] dockerd's children are containerd and sluice-proxy only" children_ok
 # dockerd starts one proxy per port of a range (and one more for [::]).
 s=$SECONDS
@@ -334,6 +354,8 @@ for p in 20000 20500 20999; do
 		reach cl 10.202.0.1 "$p" tcp range 10.202.0.2
 done
 check "[no iptables] local TCP 127.0.0.1:20500 (range) reaches range" reach cg 127.0.0.1 20500 tcp range
+check "[no iptables] hairpin: web2 -> 10.202.0.1:20999 (range) reaches range" \
+	reach ctr:web2 10.202.0.1 20999 tcp range 10.202.0.1
 pss=$(awk '/^Pss:/ {print $2}' "/proc/$(pid_of 0.0.0.0:20500/tcp)/smaps_rollup" 2>/dev/null)
 echo "    PSS of one of the range's waiting sluice-proxy processes: ${pss:-?} kB"
 check "[no iptables] a waiting proxy of the range: PSS ${pss:-?} kB < 1024 kB" [ "${pss:-99999}" -lt 1024 ]

@@ -236,6 +236,9 @@ check "registry record $REG/tcp-0.0.0.0-8080: pid, start time, id, container, br
 	eval 'start=$(awk "{print \$22}" /proc/$P8080/stat) &&
 		cat $REG/tcp-0.0.0.0-8080 &&
 		[ "$(cat $REG/tcp-0.0.0.0-8080)" = "pid=$P8080 start=$start id=$ID8080 container=10.88.0.2:80 bridge=br0" ]'
+check "status counts 1 published port and 1 sluice-proxy mapping, its proxy alive" \
+	eval 'sl status | grep -E "^(ports|proxies) " && sl -j status |
+		jq -e ".ports == 1 and .proxy_mappings == 1 and .proxy_owners_live == 1"'
 check "sl_br_ingress is attached to br0 (tc ingress)" \
 	eval 'run_in host tc filter show dev br0 ingress | grep -q sl_br_ingress'
 check "sl_svc holds it as an external backend (flags 2)" \
@@ -389,11 +392,14 @@ check "up --xdp off" sl up --xdp off
 # --- down; up: live proxies get their mappings back ---------------------------
 
 check "down: the datapath is gone" sl down
+check "down: sl_br_ingress is detached from br0" \
+	eval '! run_in host tc filter show dev br0 ingress | grep sl_br_ingress'
 check_fails "after down: cl -> 10.200.0.1:8080 unanswered" reach cl 10.200.0.1 8080 tcp ct
 check "up: the live proxies' mappings are back in port ls" \
 	eval 'sl up >/dev/null && has_proxy 8080 tcp && has_proxy 8082 udp && has_proxy 8081 tcp 127.0.0.1'
 check "after up: remote TCP cl -> 10.200.0.1:8080 reaches ct (sl_br_ingress re-attached)" \
-	reach cl 10.200.0.1 8080 tcp ct 10.200.0.2
+	eval 'run_in host tc filter show dev br0 ingress | grep -q sl_br_ingress &&
+		reach cl 10.200.0.1 8080 tcp ct 10.200.0.2'
 check "after up: local TCP 127.0.0.1:8081 reaches ct" reach cg 127.0.0.1 8081 tcp ct
 
 # --- stop: SIGTERM and SIGINT remove the mapping and its flows -----------------
