@@ -41,6 +41,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tool.h"
+
 #define CR_IO_TIMEOUT_S 2
 #define CR_MAX_SIZE	65536
 #define CR_MAX_WORKERS	256
@@ -70,14 +72,6 @@ static struct opts o = {
 static struct sockaddr_in dst;
 static double deadline; /* CLOCK_MONOTONIC seconds: the client's end */
 static atomic_ulong n_conns, n_errors;
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void usage(void)
 {
@@ -370,25 +364,12 @@ static int run_rr(void)
 	return 0;
 }
 
-static double num_arg(const char *s, double lo, double hi, const char *what)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || v < lo || v > hi) {
-		fprintf(stderr, "connrate: bad %s '%s' (want %g..%g)\n", what, s, lo, hi);
-		exit(2);
-	}
-	return v;
-}
-
 int main(int argc, char **argv)
 {
 	const char *mode;
 	int c;
 
+	tool_name = "connrate";
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
 		usage();
 	mode = argv[1];

@@ -30,38 +30,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tool.h"
+
 #define UF_MAX_FLOWS   1024
 #define UF_MAX_BATCH   256
 #define UF_MAX_SIZE    1472 /* one Ethernet frame, no fragments */
 #define UF_MAX_SECONDS 3600
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void usage(void)
 {
 	fprintf(stderr,
 		"Usage: udpflood -a ADDR -p PORT [-t SECONDS] [-f FLOWS] [-s SIZE] [-b BATCH]\n");
 	exit(2);
-}
-
-static double num_arg(const char *s, double lo, double hi, const char *what)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || v < lo || v > hi) {
-		fprintf(stderr, "udpflood: bad %s '%s' (want %g..%g)\n", what, s, lo, hi);
-		exit(2);
-	}
-	return v;
 }
 
 int main(int argc, char **argv)
@@ -78,6 +58,7 @@ int main(int argc, char **argv)
 	unsigned long long sent = 0, errs = 0;
 	uint32_t seq = 0;
 
+	tool_name = "udpflood";
 	while ((c = getopt(argc, argv, "a:p:t:f:s:b:h")) != -1) {
 		switch (c) {
 		case 'a':

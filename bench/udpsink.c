@@ -31,6 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tool.h"
+
 #define US_BATCH       64
 #define US_BUF	       2048
 #define US_MAX_SECONDS 3600
@@ -44,33 +46,11 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void usage(void)
 {
 	fprintf(stderr, "Usage: udpsink -p PORT [-a ADDR] [-t MAX_SECONDS] [-i IDLE_SECONDS] [-r "
 			"RCVBUF]\n");
 	exit(2);
-}
-
-static double num_arg(const char *s, double lo, double hi, const char *what)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || v < lo || v > hi) {
-		fprintf(stderr, "udpsink: bad %s '%s' (want %g..%g)\n", what, s, lo, hi);
-		exit(2);
-	}
-	return v;
 }
 
 int main(int argc, char **argv)
@@ -86,6 +66,7 @@ int main(int argc, char **argv)
 	const char *addr = NULL;
 	int port = 0, rcvbuf = 8 << 20, fd, c;
 
+	tool_name = "udpsink";
 	while ((c = getopt(argc, argv, "a:p:t:i:r:h")) != -1) {
 		switch (c) {
 		case 'a':
