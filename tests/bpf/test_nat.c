@@ -4,7 +4,9 @@
  * arrives on the uplink, through both uplink programs - tc (sl_up_ingress,
  * bpf/sl_uplink.bpf.c) and XDP (sl_xdp_uplink, bpf/sl_xdp.bpf.c) - reverse
  * NAT of the containers' replies and hairpin (sl_ep_ingress,
- * bpf/sl_endpoint.bpf.c), i.e. the decisions of bpf/lib/publish.h, the
+ * bpf/sl_endpoint.bpf.c), and what a Docker bridge sends to the host
+ * (sl_br_ingress, bpf/sl_uplink.bpf.c: replies of flows to external
+ * backends, bridge hairpin), i.e. the decisions of bpf/lib/publish.h, the
  * rewrites of bpf/lib/nat_tc.h, nat_fwd_tc.h and nat_xdp.h and the conntrack
  * of bpf/lib/ct.h.
  *
@@ -16,12 +18,14 @@
  *  - the one counter that rose, by one packet and the frame's length in bytes
  *    (a second one, ct_expired or ct_reused, may rise alongside when the step
  *    says so); every other counter unchanged;
- *  - the redirect (ifindex, and bpf_redirect_peer or plain bpf_redirect),
- *    recorded by the -DSL_TEST_HOOKS build, or none;
- *  - the output frame, byte for byte: a redirected frame is compared with an
- *    expected frame built from scratch by the table (pkt_finish computes its
- *    checksums), and its IPv4 and TCP/UDP checksums are verified as a
- *    receiver would; every other frame must come out as it went in;
+ *  - the redirect (ifindex, and bpf_redirect_peer, plain bpf_redirect or
+ *    bpf_redirect_neigh), recorded by the -DSL_TEST_HOOKS build, or none;
+ *  - the output frame, byte for byte: a redirected frame, or one rewritten
+ *    and passed on (DNAT to an external backend, routed by the host stack),
+ *    is compared with an expected frame built from scratch by the table
+ *    (pkt_finish computes its checksums), and its IPv4 and TCP/UDP checksums
+ *    are verified as a receiver would; every other frame must come out as
+ *    it went in;
  *  - for NAT verdicts: both conntrack entries of the flow, field by field,
  *    and the mapping's sl_svc_stats (packets, bytes, flows); for any other
  *    verdict no new conntrack entry and no sl_svc_stats change.
@@ -30,9 +34,10 @@
  * tc and XDP are one table: a result that differs between them is a
  * failure. A case with an uplink step (P_UP, P_UP_SHORT) runs twice, each
  * time from a freshly loaded fixture: first with every uplink step through
- * tc, then with every uplink step through XDP; endpoint steps go through
- * sl_ep_ingress both times. Running the whole case again is simpler than
- * replaying a case's earlier steps before each XDP step, and equally exact:
+ * tc, then with every uplink step through XDP; endpoint and bridge steps go
+ * through sl_ep_ingress and sl_br_ingress both times. Running the whole
+ * case again is simpler than replaying a case's earlier steps before each
+ * XDP step, and equally exact:
  * every step of both runs is checked against the same table, so step k of
  * the XDP run starts from the map state step k of the tc run started from
  * (only last_seen times differ). It also covers a flow that changes hooks,
@@ -46,6 +51,11 @@
  * TCP, UDP, UDP checksum 0, IP options, TTL, a bad checksum carried over).
  * The one allowed difference is the redirect kind: tc DNAT uses
  * bpf_redirect_peer, XDP has only bpf_redirect; each run asserts its own.
+ * Flows to external backends (SL_SVC_F_EXTERNAL: Docker containers behind
+ * sluice-proxy) need the host stack, so XDP passes their packets to tc
+ * untouched and uncounted: the XDP run of such a step (SF_XDP_TO_TC) checks
+ * exactly that, then runs the step through tc, as the kernel would, and
+ * that tc half is what is compared with the tc run.
  *
  * Frame lengths: test_run refuses frames shorter than the Ethernet header
  * (14 bytes) for both hooks (bpf_test_init), and for tc also an IPv4
@@ -67,6 +77,9 @@
  * ingress_ifindex must name a device too, so the "uplink" and the sending
  * container's veth are all ifindex 1: sl_ifaces[1] describes the sending
  * container for P_EP steps (the uplink programs do not read sl_ifaces).
+ * The Docker bridge of P_BR steps is a real one, created in the namespace
+ * with a fixed ifindex (BRIDGE_IFINDEX) and MAC, so that the REPLY entries
+ * of its flows can be told from the uplink's.
  * Hairpin flows need two containers on one interface: sl_ifaces[1] starts
  * as web (10.77.0.2), or as the second container (SETUP_IF_CT2), and a
  * step's .iface rewrites it before the step runs, as the sender changes.
@@ -128,6 +141,12 @@
 #define CT_NET	       1
 #define UPLINK_IFINDEX 1 /* test_run's skb device and XDP ingress_ifindex, lo */
 #define VETH_IFINDEX   1 /* the sending container's veth in P_EP steps: lo as well */
+/* A Docker bridge (docker0) with containers sluice does not manage, as sluice-proxy sees it. */
+#define BRIDGE_NAME    "sl-test-br0"
+#define BRIDGE_IFINDEX 7	   /* created with this ifindex (netns_setup) */
+#define DK_GW_IP       "10.90.0.1" /* the bridge's address: a host address too */
+#define DK_IP	       "10.90.0.2" /* a container on it: the hairpin client */
+#define DK_WEB_IP      "10.90.0.3" /* another: the backend of the external mappings */
 
 static const __u8 mac_client[ETH_ALEN] = {0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0x02};
 static const __u8 mac_uplink[ETH_ALEN] = {0xbb, 0xbb, 0xbb, 0xbb, 0xbb, 0x01};
@@ -135,6 +154,10 @@ static const __u8 mac_ct[ETH_ALEN] = {0x02, 0x42, 0x0a, 0x4d, 0x00, 0x02};
 static const __u8 mac_ct_gw[ETH_ALEN] = {0x02, 0x5c, 0x0a, 0x4d, 0x00, 0x02};
 static const __u8 mac_ct2[ETH_ALEN] = {0x02, 0x42, 0x0a, 0x4d, 0x00, 0x03};
 static const __u8 mac_ct2_gw[ETH_ALEN] = {0x02, 0x5c, 0x0a, 0x4d, 0x00, 0x03};
+#define BRIDGE_MAC "02:42:ac:5a:00:01" /* mac_br, for ip(8) */
+static const __u8 mac_br[ETH_ALEN] = {0x02, 0x42, 0xac, 0x5a, 0x00, 0x01};
+static const __u8 mac_dk[ETH_ALEN] = {0x02, 0x42, 0x0a, 0x5a, 0x00, 0x02};
+static const __u8 mac_dk_web[ETH_ALEN] = {0x02, 0x42, 0x0a, 0x5a, 0x00, 0x03};
 
 /* sl_svc: the published ports. */
 static const struct {
@@ -151,6 +174,9 @@ static const struct {
 	{"0.0.0.0", 5353, IPPROTO_UDP, CT_IP, 53, 0, 3},
 	{"0.0.0.0", 9090, IPPROTO_TCP, CT_IP, 90, SL_SVC_F_ALLOWLIST, 4},
 	{"0.0.0.0", 7070, IPPROTO_TCP, CT_MISSING_IP, 70, 0, 5},
+	/* sluice-proxy's: Docker containers on the bridge, reached through the host stack */
+	{"0.0.0.0", 8088, IPPROTO_TCP, DK_WEB_IP, 80, SL_SVC_F_EXTERNAL, 6},
+	{"0.0.0.0", 8089, IPPROTO_UDP, DK_WEB_IP, 53, SL_SVC_F_EXTERNAL, 7},
 };
 
 /*
@@ -206,13 +232,15 @@ enum prog {
 	P_EP,	    /* sl_ep_ingress, default timeouts */
 	P_UP_SHORT, /* sl_up_ingress loaded with sl_ct_tcp_new_s = 1 */
 	P_EP_SHORT, /* sl_ep_ingress loaded with sl_ct_tcp_new_s = 1 */
+	P_BR,	    /* sl_br_ingress (sl_uplink's object), arriving on BRIDGE_IFINDEX */
 };
 
 /* The XDP run of an uplink step expects bpf_redirect for either: XDP has no redirect_peer. */
 enum redir {
 	RD_NONE = 0, /* no redirect helper called */
 	RD_PEER,     /* bpf_redirect_peer (into the container's netns) */
-	RD_EGRESS,   /* bpf_redirect, egress (out of the uplink) */
+	RD_EGRESS,   /* bpf_redirect, egress (out of the uplink, or of the bridge) */
+	RD_NEIGH,    /* bpf_redirect_neigh (out of the bridge, the kernel fills in L2) */
 };
 
 /*
@@ -237,6 +265,9 @@ struct ct_want {
 /* Step flags. */
 #define SF_XDP_ONLY   (1U << 0) /* an uplink step tc's test_run refuses: XDP run only */
 #define SF_MAY_REFUSE (1U << 1) /* test_run may refuse the frame (EINVAL): noted, not run */
+#define SF_XDP_TO_TC  (1U << 2) /* an uplink step XDP passes to tc untouched (external backends) */
+
+#define CTR_NONE SL_CTR_MAX /* .ctr of a step that no counter counts (sl_br_ingress passing) */
 
 #define ST(s)	    ((s) + 1) /* expected SL_CT_STATE_* of both entries; 0: not checked */
 #define CT_COUNT(n) ((n) + 1) /* expected number of sl_ct entries; 0: not checked */
@@ -249,11 +280,11 @@ struct step {
 	unsigned int sleep_ms; /* wait this long before sending */
 	struct frame in;
 	int retval;		    /* TC_ACT_* (the XDP run expects its XDP_* equivalent) */
-	int ctr;		    /* enum sl_ctr that counts this frame */
+	int ctr;		    /* enum sl_ctr that counts this frame, or CTR_NONE */
 	int also;		    /* ALSO(enum sl_ctr) that rose by the same, or 0 */
 	enum redir redirect;	    /* RD_* */
 	__u32 ifindex;		    /* redirect target */
-	struct frame out;	    /* the expected frame when redirected */
+	struct frame out;	    /* expected when redirected, or rewritten (.out.saddr set) */
 	__u32 svc_id;		    /* NAT verdicts: the mapping of the flow */
 	int state;		    /* NAT verdicts: ST(SL_CT_STATE_*) afterwards, or 0 */
 	int ct_count;		    /* CT_COUNT(n) afterwards, or 0 */
@@ -407,6 +438,96 @@ static const struct ct_want hp_self_udp = {
 			     .ttl = 63),                                                           \
 		.svc_id = 1, .state = ST(SL_CT_STATE_NEW), .ct_count = CT_COUNT(2),                \
 		.flow = &hp_self,                                                                  \
+	}
+
+/*
+ * External backends (mappings 6 and 7: Docker containers behind
+ * sluice-proxy). From the uplink: DNATed by tc and routed by the host stack;
+ * the backend's reply, arriving on its bridge, goes out of the uplink.
+ */
+static const struct ct_want ext_up = {
+	.client = CLIENT_IP,
+	.client_port = CLIENT_PORT,
+	.host = HOST_IP,
+	.host_port = 8088,
+	.ct = DK_WEB_IP,
+	.ct_port = 80,
+	.flags = SL_CT_F_EXTERNAL,
+	.reply_ifindex = UPLINK_IFINDEX,
+	.peer_mac = mac_client,
+	.host_mac = mac_uplink,
+};
+
+/*
+ * Bridge hairpin (P_BR): a container on the bridge (cl, MAC mac) ->
+ * h:hport -> dk_web:bport on the same bridge, source-NATed to the host
+ * address h the client used, both ways out of the bridge.
+ */
+#define BR_HP_FLOW(cl, mac, h, hport, bport)                                                       \
+	{                                                                                          \
+		.client = cl, .client_port = CLIENT_PORT, .host = h, .host_port = hport,           \
+		.ct = DK_WEB_IP, .ct_port = bport, .snat = h,                                      \
+		.flags = SL_CT_F_EXTERNAL | SL_CT_F_PEER | SL_CT_F_SNAT,                           \
+		.reply_ifindex = BRIDGE_IFINDEX, .peer_mac = mac, .host_mac = mac_br,              \
+	}
+static const struct ct_want br_hp = BR_HP_FLOW(DK_IP, mac_dk, HOST_IP, 8088, 80);
+/* through the bridge's own address: the SNAT source follows */
+static const struct ct_want br_hp_gw = BR_HP_FLOW(DK_IP, mac_dk, DK_GW_IP, 8088, 80);
+/* dk_web reaching itself: the same SNAT */
+static const struct ct_want br_hp_self = BR_HP_FLOW(DK_WEB_IP, mac_dk_web, HOST_IP, 8088, 80);
+static const struct ct_want br_hp_udp = BR_HP_FLOW(DK_IP, mac_dk, HOST_IP, 8089, 53);
+
+/*
+ * A SYN from the uplink for an external backend: DNATed, MACs and TTL
+ * untouched, and passed on (TC_ACT_OK) for the host stack to route. XDP
+ * passes it to tc.
+ */
+#define STEP_EXT_SYN                                                                               \
+	{                                                                                          \
+		.prog = P_UP, .flags = SF_XDP_TO_TC, .in = C2H(FK_TCP, 8088, F_SYN),               \
+		.retval = TC_ACT_OK, .ctr = SL_CTR_NAT_NEW,                                        \
+		.out = UP_FRAME(FK_TCP, CLIENT_IP, DK_WEB_IP, CLIENT_PORT, 80, F_SYN),             \
+		.svc_id = 6, .state = ST(SL_CT_STATE_NEW), .ct_count = CT_COUNT(2),                \
+		.flow = &ext_up,                                                                   \
+	}
+
+/* A frame from the bridge: to the bridge's MAC (the sender's gateway). */
+#define BR_IN(k, mac, src, dst, dport, fl, ...)                                                    \
+	FRAME(k, mac_br, mac, src, CLIENT_PORT, dst, dport, fl, __VA_ARGS__)
+/*
+ * A client -> backend frame of a bridge hairpin flow (src, MAC mac, to
+ * dst:hport): DNATed to dk_web:bport, source-NATed to dst, TTL 63, MACs
+ * untouched (redirect_neigh fills them in) and out of the bridge.
+ */
+#define STEP_BR_HAIRPIN(k, mac, src, dst, hport, bport, fl, verdict, st, svc, w)                   \
+	{                                                                                          \
+		.prog = P_BR, .in = BR_IN(k, mac, src, dst, hport, fl), .retval = TC_ACT_REDIRECT, \
+		.ctr = verdict, .redirect = RD_NEIGH, .ifindex = BRIDGE_IFINDEX,                   \
+		.out = FRAME(k, mac_br, mac, dst, CLIENT_PORT, DK_WEB_IP, bport, fl, .ttl = 63),   \
+		.svc_id = svc, .state = ST(st), .ct_count = CT_COUNT(2), .flow = w,                \
+	}
+/* dk's SYN to 10.200.0.1:8088: a new bridge hairpin flow. */
+#define STEP_BR_HAIRPIN_SYN                                                                        \
+	STEP_BR_HAIRPIN(FK_TCP, mac_dk, DK_IP, HOST_IP, 8088, 80, F_SYN, SL_CTR_NAT_NEW,           \
+			SL_CT_STATE_NEW, 6, &br_hp)
+/*
+ * dk_web's reply to the host address: from host:hport to the client again,
+ * with the client's MAC, plain redirect out of the bridge.
+ */
+#define STEP_BR_HAIRPIN_REPLY(k, mac, dst, hport, bport, fl, st, svc, w)                           \
+	{                                                                                          \
+		.prog = P_BR,                                                                      \
+		.in = FRAME(k, mac_br, mac_dk_web, DK_WEB_IP, bport, HOST_IP, CLIENT_PORT, fl),    \
+		.retval = TC_ACT_REDIRECT, .ctr = SL_CTR_NAT_REPLY, .redirect = RD_EGRESS,         \
+		.ifindex = BRIDGE_IFINDEX,                                                         \
+		.out = FRAME(k, mac, mac_br, HOST_IP, hport, dst, CLIENT_PORT, fl, .ttl = 63),     \
+		.svc_id = svc, .state = ST(st), .ct_count = CT_COUNT(2), .flow = w,                \
+	}
+/* What sl_br_ingress leaves to the host stack: untouched, uncounted, n sl_ct entries. */
+#define STEP_BR_PASS(n, ...)                                                                       \
+	{                                                                                          \
+		.prog = P_BR, .in = __VA_ARGS__, .retval = TC_ACT_OK, .ctr = CTR_NONE,             \
+		.ct_count = CT_COUNT(n),                                                           \
 	}
 
 /* Router Alert: a harmless 4-byte IPv4 option. */
@@ -1107,6 +1228,150 @@ static const struct nat_case cases[] = {
 			},
 	},
 	/*
+	 * External backends: a Docker container behind sluice-proxy, on a
+	 * bridge running sl_br_ingress (P_BR). From the uplink, tc DNATs and
+	 * the host stack routes; XDP leaves the flow to tc (SF_XDP_TO_TC).
+	 */
+	{
+		/* the backend's SYN-ACK, arriving on the bridge, leaves by the uplink */
+		.name = "ext_uplink_syn_reply_ack",
+		.steps =
+			{
+				STEP_EXT_SYN,
+				{
+					.prog = P_BR,
+					.in = FRAME(FK_TCP, mac_br, mac_dk_web, DK_WEB_IP, 80,
+						    CLIENT_IP, CLIENT_PORT, F_SA),
+					.retval = TC_ACT_REDIRECT,
+					.ctr = SL_CTR_NAT_REPLY,
+					.redirect = RD_EGRESS,
+					.ifindex = UPLINK_IFINDEX,
+					.out = H2C(FK_TCP, 8088, F_SA),
+					.svc_id = 6,
+					.state = ST(SL_CT_STATE_ESTABLISHED),
+					.ct_count = CT_COUNT(2),
+					.flow = &ext_up,
+				},
+				{
+					.prog = P_UP,
+					.flags = SF_XDP_TO_TC,
+					.in = C2H(FK_TCP, 8088, F_ACK),
+					.retval = TC_ACT_OK,
+					.ctr = SL_CTR_NAT_FWD,
+					.out = UP_FRAME(FK_TCP, CLIENT_IP, DK_WEB_IP, CLIENT_PORT,
+							80, F_ACK),
+					.svc_id = 6,
+					.state = ST(SL_CT_STATE_ESTABLISHED),
+					.ct_count = CT_COUNT(2),
+					.flow = &ext_up,
+				},
+			},
+	},
+	{
+		/*
+		 * An uplink flow belongs to its remote client: its 4-tuple sent
+		 * from the bridge (a forged source) is not part of it.
+		 */
+		.name = "ext_uplink_flow_from_bridge_passes",
+		.steps =
+			{
+				STEP_EXT_SYN,
+				STEP_BR_PASS(
+					2, BR_IN(FK_TCP, mac_dk, CLIENT_IP, HOST_IP, 8088, F_ACK)),
+			},
+	},
+	/*
+	 * Bridge hairpin: a container on the bridge reaches a published port of
+	 * the host whose backend is on that bridge. DNAT, and SNAT to the host
+	 * address it used, so that the backend answers through us; both
+	 * directions go back out of the bridge.
+	 */
+	{
+		.name = "br_hairpin_tcp_handshake",
+		.steps =
+			{
+				STEP_BR_HAIRPIN_SYN,
+				STEP_BR_HAIRPIN_REPLY(FK_TCP, mac_dk, DK_IP, 8088, 80, F_SA,
+						      SL_CT_STATE_ESTABLISHED, 6, &br_hp),
+				/* dk's ACK: a tracked flow now */
+				STEP_BR_HAIRPIN(FK_TCP, mac_dk, DK_IP, HOST_IP, 8088, 80, F_ACK,
+						SL_CTR_NAT_FWD, SL_CT_STATE_ESTABLISHED, 6, &br_hp),
+			},
+	},
+	{
+		/* by the bridge's own address, 10.90.0.1: the backend sees that one */
+		.name = "br_hairpin_via_bridge_address",
+		.steps = {STEP_BR_HAIRPIN(FK_TCP, mac_dk, DK_IP, DK_GW_IP, 8088, 80, F_SYN,
+					  SL_CTR_NAT_NEW, SL_CT_STATE_NEW, 6, &br_hp_gw)},
+	},
+	{
+		/* dk_web -> 10.200.0.1:8088 -> dk_web: seen from 10.200.0.1 */
+		.name = "br_hairpin_self",
+		.steps =
+			{
+				STEP_BR_HAIRPIN(FK_TCP, mac_dk_web, DK_WEB_IP, HOST_IP, 8088, 80,
+						F_SYN, SL_CTR_NAT_NEW, SL_CT_STATE_NEW, 6,
+						&br_hp_self),
+				STEP_BR_HAIRPIN_REPLY(FK_TCP, mac_dk_web, DK_WEB_IP, 8088, 80, F_SA,
+						      SL_CT_STATE_ESTABLISHED, 6, &br_hp_self),
+			},
+	},
+	{
+		.name = "br_hairpin_udp",
+		.steps =
+			{
+				STEP_BR_HAIRPIN(FK_UDP, mac_dk, DK_IP, HOST_IP, 8089, 53, 0,
+						SL_CTR_NAT_NEW, SL_CT_STATE_NEW, 7, &br_hp_udp),
+				STEP_BR_HAIRPIN_REPLY(FK_UDP, mac_dk, DK_IP, 8089, 53, 0,
+						      SL_CT_STATE_ESTABLISHED, 7, &br_hp_udp),
+			},
+	},
+	{
+		/* a hairpin flow belongs to its container: its 4-tuple on the uplink is forged */
+		.name = "br_hairpin_flow_on_uplink_passes",
+		.steps =
+			{
+				STEP_BR_HAIRPIN_SYN,
+				{
+					.prog = P_UP,
+					.in = UP_FRAME(FK_TCP, DK_IP, HOST_IP, CLIENT_PORT,
+						       8088, F_ACK),
+					.retval = TC_ACT_OK,
+					.ctr = SL_CTR_UPLINK_PASS,
+					.ct_count = CT_COUNT(2),
+				},
+			},
+	},
+	{
+		.name = "br_hairpin_ttl_1_dropped",
+		.steps = {{
+			.prog = P_BR,
+			.in = BR_IN(FK_TCP, mac_dk, DK_IP, HOST_IP, 8088, F_SYN, .ttl = 1),
+			.retval = TC_ACT_SHOT,
+			.ctr = SL_CTR_DROP_TTL,
+			.ct_count = CT_COUNT(0),
+		}},
+	},
+	/* what the bridge sends that is not sluice's: to the host stack, uncounted */
+	{
+		/* a sluice endpoint cannot be reached from a Docker bridge by redirect_peer */
+		.name = "br_to_sluice_backend_passes",
+		.steps = {STEP_BR_PASS(0, BR_IN(FK_TCP, mac_dk, DK_IP, HOST_IP, 8080, F_SYN))},
+	},
+	{
+		.name = "br_unmapped_passes",
+		.steps =
+			{
+				STEP_BR_PASS(0, BR_IN(FK_TCP, mac_dk, DK_IP, HOST_IP, 9999, F_SYN)),
+				STEP_BR_PASS(0, BR_IN(FK_ICMP, mac_dk, DK_IP, HOST_IP, 0, 0)),
+				STEP_BR_PASS(0, BR_IN(FK_ARP, mac_dk, DK_IP, DK_GW_IP, 0, 0)),
+			},
+	},
+	{
+		.name = "br_ack_without_flow_passes",
+		.steps = {STEP_BR_PASS(0, BR_IN(FK_TCP, mac_dk, DK_IP, HOST_IP, 8088, F_ACK))},
+	},
+	/*
 	 * Expiry: the *_SHORT programs were loaded with a TCP NEW timeout of
 	 * 1 s, the others keep 60 s; all share one conntrack. Three flows (client
 	 * ports 40000, 40001, 40002) start together; after 1.1 s the default
@@ -1396,7 +1661,7 @@ static int fixture_load(const struct env *e, unsigned int setup)
 	struct bpf_map *maps[] = {s->maps.sl_endpoints, s->maps.sl_ifaces, s->maps.sl_subnets,
 				  s->maps.sl_svc,	s->maps.sl_allow,  s->maps.sl_ct,
 				  s->maps.sl_hostaddrs};
-	__be32 host_addr = pkt_addr4(HOST_IP);
+	__be32 host_addrs[] = {pkt_addr4(HOST_IP), pkt_addr4(DK_GW_IP)};
 	size_t i;
 	int err = 0;
 
@@ -1423,9 +1688,13 @@ static int fixture_load(const struct env *e, unsigned int setup)
 	if (bpf_map_update_elem(bpf_map__fd(s->maps.sl_endpoints), &ek, &ev, BPF_NOEXIST) ||
 	    bpf_map_update_elem(bpf_map__fd(s->maps.sl_endpoints), &ek2, &ev2, BPF_NOEXIST) ||
 	    bpf_map_update_elem(bpf_map__fd(s->maps.sl_subnets), &sk, &sv, BPF_NOEXIST) ||
-	    bpf_map_update_elem(bpf_map__fd(s->maps.sl_allow), &ak, &av, BPF_NOEXIST) ||
-	    bpf_map_update_elem(bpf_map__fd(s->maps.sl_hostaddrs), &host_addr, &av, BPF_NOEXIST))
+	    bpf_map_update_elem(bpf_map__fd(s->maps.sl_allow), &ak, &av, BPF_NOEXIST))
 		return -errno;
+	for (i = 0; i < sizeof(host_addrs) / sizeof(host_addrs[0]); i++) {
+		if (bpf_map_update_elem(bpf_map__fd(s->maps.sl_hostaddrs), &host_addrs[i], &av,
+					BPF_NOEXIST))
+			return -errno;
+	}
 	for (i = 0; i < sizeof(fx_svcs) / sizeof(fx_svcs[0]); i++) {
 		struct sl_svc_key k = {.addr = pkt_addr4(fx_svcs[i].addr),
 				       .port = htons(fx_svcs[i].port),
@@ -1583,8 +1852,9 @@ static void check_ct_entry(int fd, bool reply, const struct flow_view *v, const 
 	if (reply) {
 		SL_ASSERT_EQ(ct.nat_addr, v->host, "REPLY nat_addr = host address");
 		SL_ASSERT_EQ(ct.nat_port, v->host_port, "REPLY nat_port = host port");
-		SL_ASSERT_EQ(ct.ifindex, v->reply_ifindex,
-			     "REPLY ifindex = where the flow came from (uplink or client veth)");
+		SL_ASSERT_EQ(
+			ct.ifindex, v->reply_ifindex,
+			"REPLY ifindex = where the flow came from (uplink, client veth, bridge)");
 		SL_ASSERT(!memcmp(ct.peer_mac, v->peer_mac, ETH_ALEN),
 			  "REPLY peer_mac = client MAC");
 		SL_ASSERT(!memcmp(ct.host_mac, v->host_mac, ETH_ALEN),
@@ -1845,6 +2115,7 @@ static void redirect_reset(const struct env *e)
 struct runner {
 	int prog_fd;
 	bool xdp;
+	__u32 ifindex;		     /* the device it runs on: the skb's ifindex */
 	__u32 *rd_ifindex, *rd_peer; /* its redirect record (.bss) */
 };
 
@@ -1853,7 +2124,12 @@ static void runner_of(const struct env *e, const struct step *s, enum hook hook,
 	int i = s->prog == P_UP_SHORT || s->prog == P_EP_SHORT;
 
 	r->xdp = prog_is_uplink(s->prog) && hook == HOOK_XDP;
-	if (!prog_is_uplink(s->prog)) {
+	r->ifindex = s->prog == P_BR ? BRIDGE_IFINDEX : UPLINK_IFINDEX;
+	if (s->prog == P_BR) {
+		r->prog_fd = bpf_program__fd(e->up[0]->progs.sl_br_ingress);
+		r->rd_ifindex = &e->up[0]->bss->sl_test_redirect_ifindex;
+		r->rd_peer = &e->up[0]->bss->sl_test_redirect_peer;
+	} else if (!prog_is_uplink(s->prog)) {
 		r->prog_fd = bpf_program__fd(e->ep[i]->progs.sl_ep_ingress);
 		r->rd_ifindex = &e->ep[i]->bss->sl_test_redirect_ifindex;
 		r->rd_peer = &e->ep[i]->bss->sl_test_redirect_peer;
@@ -1874,12 +2150,13 @@ static void run_step(const struct env *e, const struct step *s, enum hook hook, 
 	struct sl_counter ctr_before[SL_CTR_MAX], ctr_after[SL_CTR_MAX];
 	struct sl_svc_counter svc_before[SVC_IDS], svc_after[SVC_IDS];
 	int ct_fd = bpf_map__fd(e->ep[0]->maps.sl_ct);
-	struct __sk_buff skb_ctx = {.ifindex = UPLINK_IFINDEX};
+	struct __sk_buff skb_ctx = {0};
 	struct xdp_md xdp_ctx = {.ingress_ifindex = UPLINK_IFINDEX};
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
 	__u32 rd_ifindex, rd_peer;
 	struct pkt in, want;
 	struct runner r;
+	bool rewritten;
 	size_t ct_before;
 	int retval, k;
 	__u64 t0, t1;
@@ -1901,7 +2178,8 @@ static void run_step(const struct env *e, const struct step *s, enum hook hook, 
 	}
 
 	build_frame(&in, &s->in);
-	if (s->redirect != RD_NONE)
+	rewritten = s->redirect != RD_NONE || s->out.saddr;
+	if (rewritten)
 		build_frame(&want, &s->out);
 	else
 		want = in;
@@ -1927,6 +2205,7 @@ static void run_step(const struct env *e, const struct step *s, enum hook hook, 
 		opts.ctx_in = &xdp_ctx;
 		opts.ctx_size_in = sizeof(xdp_ctx);
 	} else {
+		skb_ctx.ifindex = r.ifindex;
 		opts.ctx_in = &skb_ctx;
 		opts.ctx_size_in = sizeof(skb_ctx);
 	}
@@ -1954,7 +2233,7 @@ static void run_step(const struct env *e, const struct step *s, enum hook hook, 
 	SL_ASSERT_EQ(opts.data_size_out, want.len, "output frame length");
 	if (opts.data_size_out == want.len)
 		check_bytes(o->out, want.data, want.len);
-	if (s->redirect != RD_NONE && opts.data_size_out == want.len)
+	if (rewritten && opts.data_size_out == want.len)
 		check_checksums(o->out, want.len, &in, &s->out);
 
 	rd_ifindex = *r.rd_ifindex;
@@ -1974,6 +2253,10 @@ static void run_step(const struct env *e, const struct step *s, enum hook hook, 
 	case RD_EGRESS:
 		SL_ASSERT_EQ(rd_ifindex, s->ifindex, "redirect ifindex");
 		SL_ASSERT_EQ(rd_peer, 0, "redirect is bpf_redirect (egress), not peer");
+		break;
+	case RD_NEIGH:
+		SL_ASSERT_EQ(rd_ifindex, s->ifindex, "redirect ifindex");
+		SL_ASSERT_EQ(rd_peer, 2, "redirect is bpf_redirect_neigh");
 		break;
 	}
 
@@ -2025,6 +2308,23 @@ static bool case_runs(const struct nat_case *c, enum hook hook)
 }
 
 /*
+ * XDP's half of an SF_XDP_TO_TC step: the frame passes untouched and
+ * uncounted, nothing in the maps changes. Returns the hook of the other
+ * half: tc, which the frame reaches next.
+ */
+static enum hook run_xdp_to_tc(const struct env *e, const struct step *s, struct obs *o)
+{
+	struct step pass = {.prog = s->prog,
+			    .flags = s->flags,
+			    .in = s->in,
+			    .retval = TC_ACT_OK,
+			    .ctr = SL_CTR_UPLINK_PASS};
+
+	run_step(e, &pass, HOOK_XDP, o);
+	return HOOK_TC;
+}
+
+/*
  * The whole case through tc, then the whole case through XDP, each from a
  * fresh fixture (see the top of the file). Returns the hooks that ran, as a
  * bit set of 1 << HOOK_*.
@@ -2051,12 +2351,19 @@ static unsigned int run_case(const struct env *e, const struct nat_case *c)
 		SL_ASSERT_EQ(err, 0, "load the map fixture");
 		for (i = 0; !err && i < MAX_STEPS && c->steps[i].prog != P_END; i++) {
 			const struct step *s = &c->steps[i];
+			enum hook step_hook = hook;
 
 			if (!step_runs(s, hook))
 				continue;
 			snprintf(label, sizeof(label), "%s [%s] step %d", c->name, hook_names[hook],
 				 i + 1);
-			run_step(e, s, hook, hook == HOOK_TC ? &tc_obs[i] : &xdp_obs);
+			if (hook == HOOK_XDP && (s->flags & SF_XDP_TO_TC))
+				step_hook = run_xdp_to_tc(e, s, &xdp_obs);
+			/* XDP did not pass it on: no tc half, nothing to compare */
+			if (sl_t_cur_failed)
+				xdp_obs.valid = false;
+			else
+				run_step(e, s, step_hook, hook == HOOK_TC ? &tc_obs[i] : &xdp_obs);
 			if (hook == HOOK_XDP && tc_obs[i].valid && xdp_obs.valid)
 				compare_runs(&tc_obs[i], &xdp_obs);
 			if (sl_t_cur_failed) {
@@ -2206,14 +2513,24 @@ static int load_set(struct env *e, int i, struct bpf_object *maps, __u32 tcp_new
 	return 0;
 }
 
-/* The host side of the netns: the host address on lo, and a route for ROUTED_IP. */
+#define STR_(x) #x
+#define STR(x)	STR_(x)
+
+/*
+ * The host side of the netns: the host address on lo, a route for ROUTED_IP,
+ * and the Docker bridge of P_BR steps.
+ */
 static int netns_setup(void)
 {
 	int rc = system("ip link set lo up && ip addr add " HOST_IP "/32 dev lo && "
-			"ip route add 198.51.100.0/24 dev lo");
+			"ip route add 198.51.100.0/24 dev lo && "
+			"ip link add name " BRIDGE_NAME
+			" index " STR(BRIDGE_IFINDEX) " address " BRIDGE_MAC " type bridge");
 
 	if (rc != 0) {
-		printf("netns setup with ip(8) failed (status %d): is iproute2 installed?\n", rc);
+		printf("netns setup with ip(8) failed (status %d): is iproute2 installed, and "
+		       "can this kernel create a bridge?\n",
+		       rc);
 		return -1;
 	}
 	return 0;
