@@ -196,13 +196,13 @@ bench-deps:
 test: $(BENCH_TOOLS)
 test-integration: $(BENCH_TOOLS)
 
-$(BUILD)/bench/%: bench/%.c
+$(BUILD)/bench/%: bench/%.c bench/tool.h
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(BENCH_CFLAGS) $< -o $@ -lpthread
 
 # ctfill writes a pinned sl_ct: libbpf and the ABI header (bench/ctscale.sh).
-$(BUILD)/bench/ctfill: bench/ctfill.c bpf/sluice_abi.h
+$(BUILD)/bench/ctfill: bench/ctfill.c bench/tool.h bpf/sluice_abi.h
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(BENCH_CFLAGS) -Ibpf $< -o $@ -lbpf

@@ -576,3 +576,40 @@ quiet() { _below "$QUIET_PKTS" quiet "$@"; }
 # counters, which the checks watch as well).
 IDLE_BYTES=4096
 idle() { _below "$IDLE_BYTES" idle "$@"; }
+
+# ---- what a result records about the run ----------------------------------
+# (bench/ctscale.sh uses these; run.sh writes the same facts to env.txt.)
+
+# bench_commit REPO: the short commit, marked when tracked files have
+# uncommitted changes.
+bench_commit() {
+	local c
+	c=$(git -C "$1" rev-parse --short=12 HEAD 2>/dev/null) || {
+		echo unknown
+		return
+	}
+	if [ -n "$(git -C "$1" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+		c="$c (with uncommitted changes)"
+	fi
+	echo "$c"
+}
+
+# bench_machine: kernel, CPU model and core count as key=value lines.
+bench_machine() {
+	echo "kernel=$(uname -r)"
+	echo "cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+	echo "cores=$(nproc)"
+}
+
+# results_dir BASE NAME: a directory for NAME (a file a run writes) under
+# BASE/<date>-<shorthost>, named as run.sh names its results: the day's
+# directory when it holds no NAME yet, else the first -2, -3, ... that does not.
+results_dir() {
+	local base=$1/$(date -u +%Y-%m-%d)-$(hostname -s 2>/dev/null || hostname) d n=2
+	d=$base
+	while [ -e "$d/$2" ]; do
+		d=$base-$n
+		n=$((n + 1))
+	done
+	echo "$d"
+}

@@ -25,6 +25,7 @@ static void usage_up(void)
 		"Usage: sluice up [--uplink IFACE]... [--xdp { native | generic | off }]\n"
 		"                 [--cgroup { PATH | root | none }]\n"
 		"                 [--no-dns | --dns-upstream { IP[:PORT] | none }...]\n"
+		"                 [--ct-max ENTRIES]\n"
 		"Load (or reload) the datapath, keeping the pinned maps, and restore every\n"
 		"network, endpoint and published port of the state file. Safe to run again.\n"
 		"  --uplink  interfaces where remote clients reach published ports\n"
@@ -38,7 +39,11 @@ static void usage_up(void)
 		"  --no-dns  do not start sluice-dnsd (container names on 127.0.0.11)\n"
 		"  --dns-upstream  where dnsd forwards other names (default: "
 		"$SLUICE_DNS_UPSTREAM,\n"
-		"            else /etc/resolv.conf); 'none' answers local names only\n");
+		"            else /etc/resolv.conf); 'none' answers local names only\n"
+		"  --ct-max  size of the conntrack table in entries, two per flow (%u..%u,\n"
+		"            default %u); set when the table is created: a live instance\n"
+		"            keeps its size until 'sluice down'\n",
+		SL_CT_MAX_MIN, SL_CT_MAX_MAX, SL_CT_MAX);
 }
 
 static void usage_down(void)
@@ -81,6 +86,7 @@ struct up_args {
 	bool no_dns;
 	unsigned int n_dns;
 	const char *dns[SL_MAX_DNS_UPSTREAMS];
+	unsigned int ct_max; /* 0: the pinned table's size, else SL_CT_MAX */
 };
 
 static int up_opt(int opt, const char *arg, void *ctx)
@@ -90,6 +96,20 @@ static int up_opt(int opt, const char *arg, void *ctx)
 
 	if (opt == 'n')
 		a->no_dns = true;
+	if (opt == 't') {
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(arg, &end, 10);
+		if (arg[0] < '0' || arg[0] > '9' || *end || errno || v < SL_CT_MAX_MIN ||
+		    v > SL_CT_MAX_MAX)
+			return ctl_usage(
+				"invalid --ct-max '%s': give the conntrack table's size in "
+				"entries (two per flow), %u to %u; default %u",
+				arg, SL_CT_MAX_MIN, SL_CT_MAX_MAX, SL_CT_MAX);
+		a->ct_max = v;
+	}
 	if (opt == 'd') {
 		if (a->n_dns >= SL_MAX_DNS_UPSTREAMS)
 			return ctl_usage("too many --dns-upstream options (at most %d)",
@@ -337,6 +357,7 @@ int cmd_up(struct ctl *c, int argc, char **argv)
 		{"xdp", required_argument, NULL, 'x'},
 		{"no-dns", no_argument, NULL, 'n'},
 		{"dns-upstream", required_argument, NULL, 'd'},
+		{"ct-max", required_argument, NULL, 't'},
 		{NULL, 0, NULL, 0},
 	};
 	struct up_args a = {0};
@@ -369,7 +390,7 @@ int cmd_up(struct ctl *c, int argc, char **argv)
 			goto out;
 		}
 	}
-	if ((err = sl_bpffs_ensure(&c->inst)) || (err = sl_dp_load(&c->inst)) ||
+	if ((err = sl_bpffs_ensure(&c->inst)) || (err = sl_dp_load_ct(&c->inst, a.ct_max)) ||
 	    (err = sl_dp_open(&c->inst, &dp)))
 		goto out;
 	dp_open = true;

@@ -53,13 +53,68 @@ static int pin_replace(struct bpf_program *prog, const char *path)
 	return 0;
 }
 
+/* max_entries of the map behind fd; a negative errno when the kernel does not say. */
+static int map_max_entries(int fd, unsigned int *max)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
+		return -errno;
+	*max = info.max_entries;
+	return 0;
+}
+
+/*
+ * The size sl_ct gets in the objects loaded next. libbpf reuses a pinned map
+ * only when every parameter matches, and an LRU hash cannot be resized: a
+ * pinned table keeps its size (want 0 adopts it, another size is refused);
+ * without one, want or SL_CT_MAX.
+ */
+static int ct_size_resolve(const struct sl_instance *inst, unsigned int want, unsigned int *size)
+{
+	char path[PATH_MAX];
+	unsigned int have = 0;
+	int fd, err;
+
+	pin_path(inst, SL_MAP_CT, path, sizeof(path));
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			return sl_errf(-errno, "open pinned map %s: %s", path, strerror(errno));
+		*size = want ? want : SL_CT_MAX;
+		return 0;
+	}
+	err = map_max_entries(fd, &have);
+	close(fd);
+	if (err)
+		return sl_errf(err, "read the size of %s: %s", path, strerror(-err));
+	if (want && want != have)
+		return sl_errf(-EEXIST,
+			       "the conntrack table of instance '%s' has %u entries, not --ct-max "
+			       "%u: its size is fixed while the instance is up; run 'sluice down' "
+			       "first (its flows are lost), or leave --ct-max out",
+			       inst->name, have, want);
+	*size = have;
+	return 0;
+}
+
+/* Give sl_ct, where obj has it, size entries before load. */
+static int ct_size_set(struct bpf_object *obj, unsigned int size)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, SL_MAP_CT);
+
+	return map ? bpf_map__set_max_entries(map, size) : 0;
+}
+
 /*
  * Open one embedded object (its maps reuse the pins under pin_root_path),
  * load it and pin its programs under progs/ by name. The object is closed afterwards: the pins
  * keep the maps and the program alive.
  */
 static int load_object(const struct sl_instance *inst, const char *progs, const char *name,
-		       const void *elf, size_t elf_size)
+		       const void *elf, size_t elf_size, unsigned int ct_max)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = inst->pin_dir,
 		    .object_name = name);
@@ -71,6 +126,11 @@ static int load_object(const struct sl_instance *inst, const char *progs, const 
 	obj = bpf_object__open_mem(elf, elf_size, &opts);
 	if (!obj)
 		return sl_errf(-errno, "open BPF object %s: %s", name, strerror(errno));
+	err = ct_size_set(obj, ct_max);
+	if (err) {
+		sl_errf(err, "set the size of %s in %s: %s", SL_MAP_CT, name, strerror(-err));
+		goto out;
+	}
 	err = bpf_object__load(obj);
 	if (err) {
 		sl_errf(err,
@@ -95,11 +155,20 @@ out:
 
 int sl_dp_load(const struct sl_instance *inst)
 {
+	return sl_dp_load_ct(inst, 0);
+}
+
+int sl_dp_load_ct(const struct sl_instance *inst, unsigned int ct_max)
+{
 	char progs[SL_DIR_MAX + 8];
 	const void *elf;
 	size_t size;
 	int err;
 
+	/* First, so that a size the pinned table cannot take changes nothing. */
+	err = ct_size_resolve(inst, ct_max, &ct_max);
+	if (err)
+		return err;
 	err = sl_mkdirs(inst->pin_dir, 0700);
 	if (err)
 		return sl_errf(err, "create pin dir %s: %s", inst->pin_dir, strerror(-err));
@@ -110,15 +179,15 @@ int sl_dp_load(const struct sl_instance *inst)
 
 	/* The endpoint object creates the shared maps; the uplink object reuses them. */
 	elf = sl_endpoint_bpf__elf_bytes(&size);
-	err = load_object(inst, progs, "sl_endpoint", elf, size);
+	err = load_object(inst, progs, "sl_endpoint", elf, size, ct_max);
 	if (err)
 		return err;
 	elf = sl_uplink_bpf__elf_bytes(&size);
-	err = load_object(inst, progs, "sl_uplink", elf, size);
+	err = load_object(inst, progs, "sl_uplink", elf, size, ct_max);
 	if (err)
 		return err;
 	elf = sl_xdp_bpf__elf_bytes(&size);
-	return load_object(inst, progs, "sl_xdp", elf, size);
+	return load_object(inst, progs, "sl_xdp", elf, size, ct_max);
 }
 
 bool sl_dp_is_up(const struct sl_instance *inst)
@@ -458,9 +527,13 @@ int sl_dp_ct_summary(const struct sl_dp *dp, struct sl_ct_summary *sum)
 	struct sl_ct_key key, next;
 	void *prev = NULL;
 	struct sl_ct ct;
+	int err;
 
 	memset(sum, 0, sizeof(*sum));
-	sum->max = SL_CT_MAX;
+	/* The live table's own size: `sluice up --ct-max` chose it. */
+	err = map_max_entries(dp->map_ct, &sum->max);
+	if (err)
+		return sl_errf(err, "read the size of %s: %s", SL_MAP_CT, strerror(-err));
 	while (bpf_map_get_next_key(dp->map_ct, prev, &next) == 0) {
 		key = next;
 		prev = &key;
@@ -523,6 +596,7 @@ int sl_dp_attach_sock(const struct sl_instance *inst, const char *cgroup)
 	char links[SL_DIR_MAX + 8], path[PATH_MAX];
 	struct sl_sock_bpf *skel;
 	struct bpf_program *prog;
+	unsigned int ct_max;
 	__u64 cookie;
 	int err, cgfd;
 
@@ -547,6 +621,13 @@ int sl_dp_attach_sock(const struct sl_instance *inst, const char *cgroup)
 		goto out_fd;
 	}
 	skel->rodata->sl_host_netns_cookie = cookie;
+	/* The object declares sl_ct too: it must match the pinned table to reuse it. */
+	if ((err = ct_size_resolve(inst, 0, &ct_max)))
+		goto out;
+	if ((err = ct_size_set(skel->obj, ct_max))) {
+		sl_errf(err, "set the size of %s in sl_sock: %s", SL_MAP_CT, strerror(-err));
+		goto out;
+	}
 	err = sl_sock_bpf__load(skel);
 	if (err) {
 		sl_errf(err, "load BPF object sl_sock: %s — run with -vvv for the verifier log",

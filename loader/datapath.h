@@ -44,6 +44,20 @@ static inline int *sl_dp_fds(struct sl_dp *dp)
 
 /* Load the programs (reusing pinned maps) and pin them. Idempotent. */
 int sl_dp_load(const struct sl_instance *inst);
+/*
+ * Bounds of the conntrack table's size (sl_ct max_entries, two entries per
+ * flow), `sluice up --ct-max`. The kernel preallocates an LRU hash, so the
+ * size is memory taken at `up` (about 120 bytes an entry), full or not.
+ */
+#define SL_CT_MAX_MIN 1024
+#define SL_CT_MAX_MAX (16U << 20)
+/*
+ * sl_dp_load with the conntrack table's size: ct_max entries when the table
+ * is created (0: SL_CT_MAX). A pinned table keeps its size: 0 adopts it, and
+ * any other size fails with -EEXIST ("run 'sluice down' first"), before
+ * anything is loaded or pinned.
+ */
+int sl_dp_load_ct(const struct sl_instance *inst, unsigned int ct_max);
 /* true when the instance's programs are pinned (the instance is up). */
 bool sl_dp_is_up(const struct sl_instance *inst);
 /* Open every pinned object; -ENOENT with a "run 'sluice up'" message when not up. */

@@ -18,7 +18,8 @@
 # published port; bad specs are refused once. Then a TCP stream survives live
 # XDP mode switches, and (tc mode) local clients at the socket (127.0.0.1, a
 # host address, IPv4-mapped IPv6; getpeername/recvfrom show the published
-# address), hairpin, and `down; up` keeping the mappings.
+# address), hairpin, `down; up` keeping the mappings, and `up --ct-max` (the
+# conntrack table's size: refused values, a custom size, a live instance).
 #
 # The servers are tests/tools/sockprobe: "serve" answers each line with
 # "NAME SRC:PORT LINE" (SRC = the peer the container sees), the client prints
@@ -444,5 +445,40 @@ check "after up: TCP cl -> 10.200.0.1:8080 reaches web" reach cl 10.200.0.1 8080
 check "after up: UDP cl -> 10.200.0.1:5353 reaches web" reach cl 10.200.0.1 5353 udp web 10.200.0.2
 check "after up: local TCP 127.0.0.1:8081 (in the cgroup)" reach cg 127.0.0.1 8081 tcp web
 check "after up: hairpin app -> 10.200.0.1:8080" reach app 10.200.0.1 8080 tcp web "$IP_APP"
+
+# --- up --ct-max: the conntrack table's size --------------------------------
+# A bad size is refused before anything happens. A size is taken when the
+# table is created (after down) and `stats` shows the live table's own size;
+# a live instance keeps it: up with another size fails and changes nothing,
+# up without --ct-max keeps it. It is not in the state: after down, the default.
+
+ct_max_is() { # ct_max_is N: stats and the kernel agree on the table's size
+	sl -j stats | jq -e ".conntrack.max == $1" &&
+		bpftool -j map show pinned "$PIN/sl_ct" | jq -e ".max_entries == $1"
+}
+ct_entries() { sl -j stats | jq -e '.conntrack.entries'; }
+
+for v in 1023 16777217 99999999999999999999 4k 0x1000 -4096 ''; do
+	check_rejects "up --ct-max '$v': exit 2, names the option and its range" "2" \
+		"invalid --ct-max '$(re_quote "$v")'.*1024 to 16777216" sl up --no-dns --ct-max "$v"
+done
+check "ct-max: the default table has 262144 entries" ct_max_is 262144
+check "ct-max: down" sl down
+check "ct-max: up --ct-max 4096" sl up --no-dns --ct-max 4096
+check "ct-max: stats --json and bpftool show 4096 entries" ct_max_is 4096
+check "ct-max: TCP cl -> 10.200.0.1:8080 through the 4096-entry table" \
+	reach cl 10.200.0.1 8080 tcp web 10.200.0.2
+check "ct-max: the flow's two entries are in the table" eval '[ "$(ct_entries)" -ge 2 ]'
+check "ct-max: up --ct-max 4096 again (the same size) is fine" sl up --no-dns --ct-max 4096
+ents=$(ct_entries)
+check_rejects "ct-max: live instance, up --ct-max 8192: exit 1, says 4096 entries and 'sluice down'" \
+	"1" "has 4096 entries.*sluice down" sl up --no-dns --ct-max 8192
+check "ct-max: ... the table still has 4096 entries" ct_max_is 4096
+check "ct-max: ... and its flows ($ents entries)" eval '[ "$(ct_entries)" = "$ents" ]'
+check "ct-max: up without --ct-max keeps 4096" eval 'sl up --no-dns >/dev/null && ct_max_is 4096'
+check "ct-max: ... and TCP cl -> 10.200.0.1:8080 still reaches web" \
+	reach cl 10.200.0.1 8080 tcp web 10.200.0.2
+check "ct-max: down; up: the default 262144 again" \
+	eval 'sl down >/dev/null && sl up --no-dns >/dev/null && ct_max_is 262144'
 
 summary
