@@ -224,9 +224,11 @@ all: $(BUILD)/sluice-dnsd
 test: $(DNSDT_BINS) $(DNS_STUB)
 test-integration: $(DNS_STUB)
 
+# --as-needed: the daemon uses no BPF, so libbpf, libelf and zlib stay out of
+# its memory (its RSS is a goal of issue 5).
 $(BUILD)/sluice-dnsd: $(DNSD_OBJS) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $^ -Wl,--as-needed $(LDLIBS) -o $@
 
 $(BUILD)/tests/dnsd/%: tests/dnsd/%.c $(DNSD_PURE) $(LIB)
 	@mkdir -p $(@D)

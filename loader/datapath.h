@@ -127,8 +127,17 @@ int sl_dp_svc_stats_read(const struct sl_dp *dp, __u32 id, struct sl_svc_counter
 int sl_dp_svc_stats_reset(const struct sl_dp *dp, __u32 id);
 
 /*
+ * Call fn(key, value, arg) for every entry of a map (value NULL when
+ * value_size is 0), in batches where the map type has them; a non-zero
+ * return of fn stops the walk and is returned. Else 0 or a negative errno.
+ */
+typedef int (*sl_dp_walk_fn)(const void *key, const void *value, void *arg);
+int sl_dp_map_walk(int fd, size_t key_size, size_t value_size, sl_dp_walk_fn fn, void *arg);
+/*
  * Delete every entry of a hash/LPM map for which del(key, value, arg) is
- * true (value is NULL when value_size is 0: keys only). Returns how many.
+ * true (value is NULL when value_size is 0: keys only). Returns how many
+ * (a walk that failed half-way still deletes what it found), or a negative
+ * errno when it deleted nothing and failed.
  */
 int sl_dp_map_delete_if(int fd, size_t key_size, size_t value_size,
 			bool (*del)(const void *key, const void *value, void *arg), void *arg);

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <bpf/libbpf.h>
 
 #include "log.h"
 
@@ -21,7 +20,7 @@ enum sl_log_level sl_log_get_level(void)
 	return log_level;
 }
 
-static void sl_vlog(enum sl_log_level level, const char *fmt, va_list ap)
+void sl_vlog(enum sl_log_level level, const char *fmt, va_list ap)
 {
 	if (level > log_level)
 		return;
@@ -38,21 +37,6 @@ void sl_log(enum sl_log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	sl_vlog(level, fmt, ap);
 	va_end(ap);
-}
-
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	/* libbpf's warnings are our info, its info our debug, its debug our verbose. */
-	enum sl_log_level ours = level == LIBBPF_WARN	? SL_LOG_INFO
-				 : level == LIBBPF_INFO ? SL_LOG_DEBUG
-							: SL_LOG_VERBOSE;
-	sl_vlog(ours, fmt, ap);
-	return 0;
-}
-
-void sl_log_setup_libbpf(void)
-{
-	libbpf_set_print(libbpf_print);
 }
 
 int sl_errf(int err, const char *fmt, ...)

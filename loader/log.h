@@ -25,7 +25,9 @@ enum sl_log_level {
 void sl_log_set_level(enum sl_log_level level);
 enum sl_log_level sl_log_get_level(void);
 void sl_log(enum sl_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Route libbpf's messages into sl_log. */
+/* sl_log with a va_list. */
+void sl_vlog(enum sl_log_level level, const char *fmt, va_list ap);
+/* Route libbpf's messages into sl_log (log_libbpf.c). */
 void sl_log_setup_libbpf(void);
 
 #define sl_warn(...)  sl_log(SL_LOG_WARN, __VA_ARGS__)
