@@ -62,7 +62,7 @@ all: check-deps $(BINS)
 
 # The packages a fresh Debian 12 machine needs to build and test sluice.
 DEPS_BUILD := make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libmnl-dev pkg-config
-DEPS_TEST  := sockperf iperf3 gnuplot-nox iproute2 iputils-ping netcat-openbsd procps util-linux jq nftables iptables bind9-dnsutils ethtool libclang-rt-14-dev docker.io busybox-static
+DEPS_TEST  := sockperf iperf3 gnuplot-nox iproute2 iputils-ping netcat-openbsd procps util-linux jq nftables iptables bind9-dnsutils ethtool libclang-rt-14-dev docker.io busybox-static dnsperf aardvark-dns
 # docker.io brings dockerd, which must not start in the root namespace (it
 # would create docker0 and rewrite the firewall): while installing, a
 # policy-rc.d refuses every service start (unless the machine has its own).
@@ -340,3 +340,21 @@ install-proxy: $(BUILD)/sluice-proxy $(PROXY_WAIT)
 	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BUILD)/sluice-proxy $(PROXY_WAIT) $(DESTDIR)$(LIBEXECDIR)/
 	install -m 0644 control/sluice-proxy.8 $(DESTDIR)$(MANDIR)/man8/sluice-proxy.8
+
+# ---- more bench (defined last: they name tools defined above) ----
+# The other comparisons, each with the same SMOKE=1 / FULL=1 modes:
+# conntrack scale (bench/ctscale.sh), control-plane scale against dockerd
+# (bench/scale.sh), DNS against Docker's and Podman's servers (bench/dns.sh).
+# bench-all runs the four one after the other (about 30 minutes quick).
+.PHONY: bench-ct bench-scale bench-dns bench-all
+bench-ct: all bench-deps $(BENCH_TOOLS)
+	bench/ctscale.sh $(BENCH_MODE) --build $(BUILD)
+bench-scale: all bench-deps $(BENCH_TOOLS) $(BUILD)/sluice-proxy $(PROXY_WAIT) $(PROXY_TEST_TOOLS)
+	bench/scale.sh $(BENCH_MODE) --build $(BUILD)
+bench-dns: all bench-deps $(DNS_STUB)
+	bench/dns.sh $(BENCH_MODE) --build $(BUILD)
+bench-all:
+	$(MAKE) bench
+	$(MAKE) bench-ct
+	$(MAKE) bench-scale
+	$(MAKE) bench-dns

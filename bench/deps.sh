@@ -2,18 +2,22 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # bench/deps.sh - install what the bench needs from Debian (`make bench-deps`):
 # sockperf, iperf3, gnuplot-nox, jq and ethtool (sluice-xdp turns TX checksum
-# offload off on its client veth), then docker.io (for the real
-# /usr/sbin/docker-proxy). Does nothing when everything is there.
+# offload off on its client veth), dnsperf and dig (bind9-dnsutils) for the
+# DNS bench (bench/dns.sh), then the peers: docker.io (the real
+# /usr/sbin/docker-proxy, and dockerd's embedded DNS), busybox-static (the
+# DNS bench's container image) and aardvark-dns (Podman's DNS server). Does
+# nothing when everything is there.
 #
 # docker.io brings dockerd, which must not start here: it would create
 # docker0 and rewrite the root namespace's firewall. While installing, a
 # policy-rc.d that refuses every service start is in place (the machine's
-# own, or a temporary one this script removes afterwards). If docker.io
-# cannot be installed, the bench reports the docker-proxy path as skipped.
+# own, or a temporary one this script removes afterwards). If an optional
+# package cannot be installed, the benches report the paths and servers
+# that need it as skipped.
 set -u
 
-CORE="sockperf iperf3 gnuplot-nox jq ethtool"
-OPTIONAL="docker.io"
+CORE="sockperf iperf3 gnuplot-nox jq ethtool dnsperf bind9-dnsutils"
+OPTIONAL="docker.io busybox-static aardvark-dns"
 
 missing() {
 	local p out=
@@ -49,7 +53,10 @@ if [ -n "$need_core" ]; then
 fi
 if [ -n "$need_opt" ]; then
 	echo "bench-deps: apt-get install$need_opt"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $need_opt ||
-		echo "bench-deps: docker.io could not be installed: the docker-proxy path will be skipped" >&2
+	# One at a time: a peer that cannot be installed does not keep the others out.
+	for p in $need_opt; do
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$p" ||
+			echo "bench-deps: $p could not be installed: the paths and DNS servers that need it will be skipped" >&2
+	done
 fi
 exit $rc

@@ -213,7 +213,7 @@ static const struct ep_case cases[] = {
 	/* leaving the sluice subnets */
 	{
 		.name = "pass_host_outside_subnets",
-		.in = {.saddr = NET1_SENDER, .daddr = "192.0.2.1", .l4 = IPPROTO_TCP},
+		.in = {.saddr = NET1_SENDER, .daddr = "203.0.113.1", .l4 = IPPROTO_TCP},
 		.retval = TC_ACT_OK,
 		.ctr = SL_CTR_PASS_HOST,
 	},
@@ -238,7 +238,7 @@ static const struct ep_case cases[] = {
 	{
 		.name = "drop_internal",
 		.setup = SETUP_INTERNAL,
-		.in = {.saddr = NET1_SENDER, .daddr = "192.0.2.1", .l4 = IPPROTO_TCP},
+		.in = {.saddr = NET1_SENDER, .daddr = "203.0.113.1", .l4 = IPPROTO_TCP},
 		.retval = TC_ACT_SHOT,
 		.ctr = SL_CTR_DROP_INTERNAL,
 	},
@@ -252,7 +252,7 @@ static const struct ep_case cases[] = {
 	{
 		/* claiming another endpoint's address, towards the host */
 		.name = "drop_spoofed_other_endpoint",
-		.in = {.saddr = NET2_EP, .daddr = "192.0.2.1", .l4 = IPPROTO_TCP},
+		.in = {.saddr = NET2_EP, .daddr = "203.0.113.1", .l4 = IPPROTO_TCP},
 		.retval = TC_ACT_SHOT,
 		.ctr = SL_CTR_DROP_SPOOFED,
 	},

@@ -8,7 +8,7 @@
  *
  *   dns_stub ADDR PORT
  * answers over UDP and TCP on ADDR:PORT:
- *   NAME.example.   A 192.0.2.N, N = 1 + (length of NAME)
+ *   NAME.example.   A 203.0.113.N, N = 1 + (length of NAME)
  *   big.example.    A 198.51.100.1 ... 198.51.100.100 (1.6 kB: truncated over
  *                   UDP unless the EDNS size allows it)
  *   slow.example.   no answer at all
@@ -78,7 +78,7 @@ static size_t build(const uint8_t *msg, size_t len, bool tcp, uint8_t *out, size
 		dns_buf_put_u32(&b, 60);
 		dns_buf_put_u16(&b, 4);
 		if (n == 1)
-			dns_buf_put_u32(&b, 0xc0000200u + 1 + lname[0]); /* 192.0.2.N */
+			dns_buf_put_u32(&b, 0xcb007100u + 1 + lname[0]); /* 203.0.113.N */
 		else
 			dns_buf_put_u32(&b, 0xc6336400u + 1 + i); /* 198.51.100.I */
 	}

@@ -169,7 +169,7 @@ check_fails "echo (not connected) gets no answer" \
 # --- forwarding -----------------------------------------------------------------
 
 check "forwarded name resolves through the stub upstream" eval \
-	'[ "$(short $A www.example)" = "192.0.2.4" ]'
+	'[ "$(short $A www.example)" = "203.0.113.4" ]'
 check "forwarded NXDOMAIN" status_is NXDOMAIN "$A" nosuch.invalid
 check "dotted name of another network is forwarded, not answered" eval \
 	'status_is NXDOMAIN $A bravo.back && grep -q "^udp bravo.back.$" "$STUB_LOG"'
