@@ -45,7 +45,8 @@
 # ctscale-checks.log and ctscale-commands.log.
 #
 # Exit: 0 every check passed; 1 a check failed (the report is still
-# written); 2 usage; 77 cannot run here (not root, a tool or build missing).
+# written); 2 usage; 77 (smoke) or 1 cannot run here (not root, a tool or
+# build missing).
 set -u
 set -o pipefail
 
@@ -55,34 +56,13 @@ REPO=$(cd "$BENCH_DIR/.." && pwd)
 . "$BENCH_DIR/paths.sh"
 . "$BENCH_DIR/metrics.sh"
 
-MODE=quick
-BUILD_DIR=$REPO/build
-OUT=
-
-usage() {
-	awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "${BASH_SOURCE[0]}" >&2
-	exit 2
-}
-
-while [ $# -gt 0 ]; do
-	case $1 in
-	--quick) MODE=quick ;;
-	--full) MODE=full ;;
-	--smoke) MODE=smoke ;;
-	--build) BUILD_DIR=${2:?}; shift ;;
-	--out) OUT=${2:?}; shift ;;
-	-h | --help) usage ;;
-	*) echo "ctscale: unknown argument '$1'" >&2; usage ;;
-	esac
-	shift
-done
-case $BUILD_DIR in /*) ;; *) BUILD_DIR=$REPO/$BUILD_DIR ;; esac
+bench_args bench-ctscale "" "$@"
 
 # Fill levels (synthetic flows), rounds and durations (seconds) per mode.
 case $MODE in
-smoke) LEVELS=(0 10000) ROUNDS=1 WARMUP_ROUNDS=0 CT_MAX=131072 D_RR=1 D_CONN=1 D_TPUT=1 ;;
-quick) LEVELS=(0 100000 1000000) ROUNDS=3 WARMUP_ROUNDS=1 CT_MAX=4194304 D_RR=2 D_CONN=3 D_TPUT=3 ;;
-full) LEVELS=(0 100000 1000000) ROUNDS=7 WARMUP_ROUNDS=1 CT_MAX=4194304 D_RR=5 D_CONN=5 D_TPUT=10 ;;
+smoke) LEVELS=(0 10000) ROUNDS=${ROUNDS:-1} WARMUP_ROUNDS=0 CT_MAX=131072 D_RR=1 D_CONN=1 D_TPUT=1 ;;
+quick) LEVELS=(0 100000 1000000) ROUNDS=${ROUNDS:-3} WARMUP_ROUNDS=1 CT_MAX=4194304 D_RR=2 D_CONN=3 D_TPUT=3 ;;
+full) LEVELS=(0 100000 1000000) ROUNDS=${ROUNDS:-7} WARMUP_ROUNDS=1 CT_MAX=4194304 D_RR=5 D_CONN=5 D_TPUT=10 ;;
 esac
 W_RR=1 W_CONN=1 W_TPUT=1 # the warm-up's
 D_MAX=$D_TPUT
@@ -97,33 +77,18 @@ PROBE_PORT=1024
 OWN_NET=$NET.0.0/24        # the bench's real client ($CLIENT_IP)
 
 # ---- preflight ----------------------------------------------------------
-cannot_run() {
-	if [ "$MODE" = smoke ]; then
-		echo "bench-ctscale-smoke: skipped: $*"
-		exit 77
-	fi
-	echo "ctscale: $*" >&2
-	exit 77
-}
-[ "$(id -u)" -eq 0 ] || cannot_run "needs root (network namespaces, BPF)"
+[ "$(id -u)" -eq 0 ] || bench_cannot_run "needs root (network namespaces, BPF)"
 for tool in ip nsenter jq sockperf iperf3 nc timeout awk; do
-	command -v "$tool" >/dev/null || cannot_run "$tool is missing: run 'make bench-deps'"
+	command -v "$tool" >/dev/null || bench_cannot_run "$tool is missing: run 'make bench-deps'"
 done
-[ -x "$SLUICE" ] || cannot_run "$SLUICE is missing: run 'make'"
+[ -x "$SLUICE" ] || bench_cannot_run "$SLUICE is missing: run 'make'"
 for tool in "$CONNRATE" "$CTFILL"; do
-	[ -x "$tool" ] || cannot_run "$tool is missing: run 'make $(realpath --relative-to="$REPO" "$tool" 2>/dev/null || echo "$tool")'"
+	[ -x "$tool" ] || bench_cannot_run "$tool is missing: run 'make $(realpath --relative-to="$REPO" "$tool" 2>/dev/null || echo "$tool")'"
 done
-"$SLUICE" up --help 2>&1 | grep -q -- '--ct-max' || cannot_run "$SLUICE has no 'up --ct-max'"
+"$SLUICE" up --help 2>&1 | grep -q -- '--ct-max' || bench_cannot_run "$SLUICE has no 'up --ct-max'"
 mkdir -p /run/netns
 
-shorthost=$(hostname -s 2>/dev/null || hostname)
-if [ -z "$OUT" ]; then
-	if [ "$MODE" = smoke ]; then
-		OUT=$BUILD_DIR/bench/smoke/ctscale-$(date -u +%Y-%m-%d-%H%M%S)-$shorthost
-	else
-		OUT=$(results_dir "$BENCH_DIR/results" ctscale.csv)
-	fi
-fi
+bench_out ctscale- ctscale.csv
 mkdir -p "$OUT" || die "cannot create $OUT"
 # Removed when the report is written: present, it marks an interrupted run.
 echo "ctscale run started $(date -u +%FT%TZ) (pid $BENCH_PID) did not finish" >"$OUT/ctscale.INCOMPLETE"

@@ -36,32 +36,8 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$BENCH_DIR/.." && pwd)
 . "$BENCH_DIR/lib.sh"
 
-MODE=quick
-BUILD_DIR=$REPO/build
-OUT=
-ONLY_SERVERS=
-ROUNDS=
-
-usage() {
-	sed -n '3,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-	exit 2
-}
-
-while [ $# -gt 0 ]; do
-	case $1 in
-	--quick) MODE=quick ;;
-	--full) MODE=full ;;
-	--smoke) MODE=smoke ;;
-	--build) BUILD_DIR=${2:?}; shift ;;
-	--out) OUT=${2:?}; shift ;;
-	--servers) ONLY_SERVERS=${2:?}; shift ;;
-	--rounds) ROUNDS=${2:?}; shift ;;
-	-h | --help) usage ;;
-	*) echo "bench-dns: unknown argument '$1'" >&2; usage ;;
-	esac
-	shift
-done
-case $BUILD_DIR in /*) ;; *) BUILD_DIR=$REPO/$BUILD_DIR ;; esac
+bench_args bench-dns "--servers" "$@"
+ONLY_SERVERS=${OPT[--servers]:-}
 
 # Durations (seconds) per mode: saturating runs (D_SAT; W_SAT in the
 # warm-up round, which runs nothing else), fixed-rate latency runs (D_LAT at
@@ -71,7 +47,6 @@ smoke) WARMUP_ROUNDS=0 ROUNDS=${ROUNDS:-1} D_SAT=0.3 D_LAT=0.5 D_CHURN=1.5 W_SAT
 quick) WARMUP_ROUNDS=1 ROUNDS=${ROUNDS:-3} D_SAT=2.5 D_LAT=2 D_CHURN=3 W_SAT=0.5 RATE=2000 ;;
 full) WARMUP_ROUNDS=1 ROUNDS=${ROUNDS:-5} D_SAT=10 D_LAT=5 D_CHURN=10 W_SAT=2 RATE=2000 ;;
 esac
-[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "bench-dns: --rounds wants a positive number" >&2; exit 2; }
 OUTSTANDING=100   # dnsperf -q of the saturating runs
 QTIMEOUT=1        # dnsperf -t: a query unanswered after 1 s counts as lost
 CHURN_PERIOD_US=250000 # one connect or disconnect every 250 ms, or as fast as the engine goes
@@ -101,43 +76,20 @@ DOCKER_CLI=/usr/bin/docker
 [ -x "$DOCKER_CLI" ] || DOCKER_CLI=$(command -v docker 2>/dev/null || echo /usr/bin/docker)
 
 # ---- preflight ----------------------------------------------------------
-skip_or_die() {
-	if [ "$MODE" = smoke ]; then
-		echo "bench-dns-smoke: skipped: $*"
-		exit 77
-	fi
-	echo "bench-dns: $*" >&2
-	exit 1
-}
-[ "$(id -u)" -eq 0 ] || skip_or_die "needs root (network namespaces, BPF, dockerd)"
+[ "$(id -u)" -eq 0 ] || bench_cannot_run "needs root (network namespaces, BPF, dockerd)"
 for tool in ip nsenter unshare timeout awk sort dnsperf dig; do
-	command -v "$tool" >/dev/null || skip_or_die "$tool is missing: run 'bench/deps.sh' (dnsperf, bind9-dnsutils)"
+	command -v "$tool" >/dev/null || bench_cannot_run "$tool is missing: run 'bench/deps.sh' (dnsperf, bind9-dnsutils)"
 done
 if [[ " ${SERVERS[*]} " == *" sluice "* ]]; then
 	for f in "$SLUICE" "$DNSD"; do
-		[ -x "$f" ] || skip_or_die "$f is missing: run 'make'"
+		[ -x "$f" ] || bench_cannot_run "$f is missing: run 'make'"
 	done
 fi
-[ -x "$STUB" ] || skip_or_die "$STUB is missing: run 'make test' (it builds the stub resolver)"
-cgroup2_root >/dev/null || skip_or_die "no cgroup v2 hierarchy (the servers' CPU time is read from their cgroups)"
+[ -x "$STUB" ] || bench_cannot_run "$STUB is missing: run 'make test' (it builds the stub resolver)"
+cgroup2_root >/dev/null || bench_cannot_run "no cgroup v2 hierarchy (the servers' CPU time is read from their cgroups)"
 mkdir -p /run/netns
 
-shorthost=$(hostname -s 2>/dev/null || hostname)
-if [ -z "$OUT" ]; then
-	if [ "$MODE" = smoke ]; then
-		OUT=$BUILD_DIR/bench/smoke/dns-$(date -u +%Y-%m-%d-%H%M%S)-$shorthost
-	else
-		# The directory bench/run.sh uses for the day: the DNS files sit beside
-		# its files; a second DNS run of the day gets the next free suffix.
-		OUT=$BENCH_DIR/results/$(date -u +%Y-%m-%d)-$shorthost
-		n=2
-		base=$OUT
-		while [ -e "$OUT/dns.csv" ] || [ -e "$OUT/dns.INCOMPLETE" ]; do
-			OUT=$base-$n
-			n=$((n + 1))
-		done
-	fi
-fi
+bench_out dns- dns.csv
 mkdir -p "$OUT" "$OUT/dns-queries" || die "cannot create $OUT"
 echo "bench-dns run started $(date -u +%FT%TZ) (pid $BENCH_PID) did not finish" >"$OUT/dns.INCOMPLETE"
 CSV=$OUT/dns.csv

@@ -601,15 +601,84 @@ bench_machine() {
 	echo "cores=$(nproc)"
 }
 
+# ---- options and results: what every bench script shares --------------------
+
+shorthost=$(hostname -s 2>/dev/null || hostname)
+
+# The script's own header comment, from line 3 to its first other line.
+bench_usage() {
+	awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0" >&2
+	exit 2
+}
+
+# bench_args NAME "OWN OPTIONS" ARGS...: the options of every bench script:
+# --quick (the default), --full, --smoke, --build DIR, --out DIR, --rounds N
+# and -h. The script's own options (each taking one value) land in
+# OPT[--name]. Sets BENCH_NAME, MODE, BUILD_DIR (absolute), OUT, ROUNDS.
+declare -A OPT=()
+bench_args() {
+	local own=" $2 "
+	BENCH_NAME=$1
+	shift 2
+	MODE=quick BUILD_DIR=$REPO/build OUT= ROUNDS=
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--quick | --full | --smoke) MODE=${1#--} ;;
+		--build | --out | --rounds) [ $# -ge 2 ] || bench_usage
+			case $1 in
+			--build) BUILD_DIR=$2 ;;
+			--out) OUT=$2 ;;
+			--rounds) ROUNDS=$2 ;;
+			esac
+			shift ;;
+		-h | --help) bench_usage ;;
+		*) if [[ $own != *" $1 "* ]] || [ $# -lt 2 ]; then
+				echo "$BENCH_NAME: unknown argument '$1'" >&2
+				bench_usage
+			fi
+			OPT[$1]=$2
+			shift ;;
+		esac
+		shift
+	done
+	case $BUILD_DIR in /*) ;; *) BUILD_DIR=$REPO/$BUILD_DIR ;; esac
+	if [ -n "$ROUNDS" ] && ! [[ $ROUNDS =~ ^[1-9][0-9]*$ ]]; then
+		echo "$BENCH_NAME: --rounds wants a positive number" >&2
+		exit 2
+	fi
+}
+
+# bench_cannot_run MESSAGE: a smoke run is skipped (77), any other stops (1).
+bench_cannot_run() {
+	if [ "$MODE" = smoke ]; then
+		echo "$BENCH_NAME-smoke: skipped: $*"
+		exit 77
+	fi
+	echo "$BENCH_NAME: $*" >&2
+	exit 1
+}
+
 # results_dir BASE NAME: a directory for NAME (a file a run writes) under
-# BASE/<date>-<shorthost>, named as run.sh names its results: the day's
-# directory when it holds no NAME yet, else the first -2, -3, ... that does not.
+# BASE/<date>-<shorthost>: the day's directory when it holds no NAME yet,
+# else the first -2, -3, ... that does not. The benches' files of one day
+# so sit side by side.
 results_dir() {
-	local base=$1/$(date -u +%Y-%m-%d)-$(hostname -s 2>/dev/null || hostname) d n=2
+	local base=$1/$(date -u +%Y-%m-%d)-$shorthost d n=2
 	d=$base
-	while [ -e "$d/$2" ]; do
+	while [ -e "$d/$2" ] || [ -e "$d/${2%.*}.INCOMPLETE" ]; do
 		d=$base-$n
 		n=$((n + 1))
 	done
 	echo "$d"
+}
+
+# bench_out PREFIX FILE: OUT, unless --out gave it: a smoke run's own
+# directory under <build>/bench/smoke/, else results_dir for FILE.
+bench_out() {
+	[ -n "$OUT" ] && return
+	if [ "$MODE" = smoke ]; then
+		OUT=$BUILD_DIR/bench/smoke/$1$(date -u +%Y-%m-%d-%H%M%S)-$shorthost
+	else
+		OUT=$(results_dir "$BENCH_DIR/results" "$2")
+	fi
 }

@@ -31,34 +31,9 @@ REPO=$(cd "$BENCH_DIR/.." && pwd)
 . "$BENCH_DIR/paths.sh"
 . "$BENCH_DIR/metrics.sh"
 
-MODE=quick
-BUILD_DIR=$REPO/build
-OUT=
-ONLY_PATHS=
-ONLY_METRICS=
-ROUNDS=
-
-usage() {
-	sed -n '3,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-	exit 2
-}
-
-while [ $# -gt 0 ]; do
-	case $1 in
-	--quick) MODE=quick ;;
-	--full) MODE=full ;;
-	--smoke) MODE=smoke ;;
-	--build) BUILD_DIR=${2:?}; shift ;;
-	--out) OUT=${2:?}; shift ;;
-	--paths) ONLY_PATHS=${2:?}; shift ;;
-	--rounds) ROUNDS=${2:?}; shift ;;
-	--metrics) ONLY_METRICS=${2:?}; shift ;;
-	-h | --help) usage ;;
-	*) echo "bench: unknown argument '$1'" >&2; usage ;;
-	esac
-	shift
-done
-case $BUILD_DIR in /*) ;; *) BUILD_DIR=$REPO/$BUILD_DIR ;; esac
+bench_args bench "--paths --metrics" "$@"
+ONLY_PATHS=${OPT[--paths]:-}
+ONLY_METRICS=${OPT[--metrics]:-}
 
 # Durations (seconds) and rounds per mode. Round 0 is the warm-up.
 case $MODE in
@@ -89,7 +64,6 @@ all) METRICS=(m_tcp_rr_1 m_tcp_rr_1k m_udp_rr "m_tput 1" "m_tput 4" m_conn m_udp
 	done
 	;;
 esac
-[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "bench: --rounds wants a positive number" >&2; exit 2; }
 D_MAX=$D_TPUT
 
 SLUICE=${SLUICE:-$BUILD_DIR/sluice}
@@ -123,44 +97,23 @@ PATHS=("${sel[@]}")
 [ ${#PATHS[@]} -gt 0 ] || { echo "bench: no path left to measure" >&2; exit 2; }
 
 # ---- preflight ----------------------------------------------------------
-skip_or_die() {
-	if [ "$MODE" = smoke ]; then
-		echo "bench-smoke: skipped: $*"
-		exit 77
-	fi
-	echo "bench: $*" >&2
-	exit 1
-}
-[ "$(id -u)" -eq 0 ] || skip_or_die "needs root (network namespaces, BPF, iptables)"
+[ "$(id -u)" -eq 0 ] || bench_cannot_run "needs root (network namespaces, BPF, iptables)"
 for tool in ip nsenter jq sockperf iperf3 timeout awk; do
-	command -v "$tool" >/dev/null || skip_or_die "$tool is missing: run 'make bench-deps'"
+	command -v "$tool" >/dev/null || bench_cannot_run "$tool is missing: run 'make bench-deps'"
 done
 for tool in "$CONNRATE" "$UDPFLOOD" "$UDPSINK"; do
-	[ -x "$tool" ] || skip_or_die "$tool is missing: run 'make bench' (it builds it)"
+	[ -x "$tool" ] || bench_cannot_run "$tool is missing: run 'make bench' (it builds it)"
 done
 if [[ " ${PATHS[*]} " == *" sluice-xdp "* ]]; then
-	command -v ethtool >/dev/null || skip_or_die "ethtool is missing: run 'make bench-deps'"
+	command -v ethtool >/dev/null || bench_cannot_run "ethtool is missing: run 'make bench-deps'"
 fi
 mkdir -p /run/netns
 
-shorthost=$(hostname -s 2>/dev/null || hostname)
-if [ -z "$OUT" ]; then
-	if [ "$MODE" = smoke ]; then
-		OUT=$BUILD_DIR/bench/smoke/$(date -u +%Y-%m-%d-%H%M%S)-$shorthost
-	else
-		OUT=$BENCH_DIR/results/$(date -u +%Y-%m-%d)-$shorthost
-		n=2
-		base=$OUT
-		while [ -e "$OUT" ]; do
-			OUT=$base-$n
-			n=$((n + 1))
-		done
-	fi
-fi
+bench_out "" raw.csv
 mkdir -p "$OUT" || die "cannot create $OUT"
 # Removed when the report is written: a directory that still has it holds a
 # run that was interrupted or crashed, not results.
-echo "bench run started $(date -u +%FT%TZ) (pid $BENCH_PID) did not finish" >"$OUT/INCOMPLETE"
+echo "bench run started $(date -u +%FT%TZ) (pid $BENCH_PID) did not finish" >"$OUT/raw.INCOMPLETE"
 CSV=$OUT/raw.csv
 CMDLOG=$OUT/commands.log
 FAILLOG=$OUT/failures.log
@@ -318,7 +271,7 @@ echo "wall_s=$((SECONDS - T_START))" >>"$OUT/env.txt"
 # ---- report -------------------------------------------------------------
 _cleanup
 if "$BENCH_DIR/report.sh" "$OUT"; then
-	rm -f "$OUT/INCOMPLETE"
+	rm -f "$OUT/raw.INCOMPLETE"
 else
 	log "report failed"
 fi
