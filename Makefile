@@ -349,7 +349,7 @@ install-proxy: $(BUILD)/sluice-proxy $(PROXY_WAIT)
 .PHONY: bench-ct bench-scale bench-dns bench-all
 bench-ct: all bench-deps $(BENCH_TOOLS)
 	bench/ctscale.sh $(BENCH_MODE) --build $(BUILD)
-bench-scale: all bench-deps $(BENCH_TOOLS) $(BUILD)/sluice-proxy $(PROXY_WAIT) $(PROXY_TEST_TOOLS)
+bench-scale: all bench-deps $(BUILD)/sluice-proxy $(PROXY_WAIT) $(BUILD)/tests/tools/sockprobe $(PROXY_TEST_TOOLS)
 	bench/scale.sh $(BENCH_MODE) --build $(BUILD)
 bench-dns: all bench-deps $(DNS_STUB)
 	bench/dns.sh $(BENCH_MODE) --build $(BUILD)
