@@ -24,7 +24,7 @@ int sl_nl_open_netns(int netns_fd, struct sl_nl **out);
 void sl_nl_close(struct sl_nl *nl);
 
 /*
- * Open a network namespace handle (O_RDONLY|O_CLOEXEC fd).
+ * Open a network namespace handle (O_RDONLY|O_CLOEXEC fd; netns.c).
  * sl_netns_open_path: path must exist and be a network namespace (nsfs,
  * NS_GET_NSTYPE == CLONE_NEWNET); errors name the path and say what it is.
  * sl_netns_open_pid: /proc/PID/ns/net; a PID that does not exist is -ESRCH.
