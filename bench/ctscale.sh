@@ -89,9 +89,6 @@ done
 mkdir -p /run/netns
 
 bench_out ctscale- ctscale.csv
-mkdir -p "$OUT" || die "cannot create $OUT"
-# Removed when the report is written: present, it marks an interrupted run.
-echo "ctscale run started $(date -u +%FT%TZ) (pid $BENCH_PID) did not finish" >"$OUT/ctscale.INCOMPLETE"
 CSV=$OUT/ctscale.csv
 CMDLOG=$OUT/ctscale-commands.log
 CHECKLOG=$OUT/ctscale-checks.log
@@ -532,7 +529,7 @@ unset multiplot
 EOF
 	rm -f "$dat"
 fi
-rm -f "$OUT/ctscale.INCOMPLETE"
+bench_done
 
 if [ "$MODE" = smoke ]; then
 	echo "bench-ctscale-smoke: $NPASS passed, $NFAIL failed"

@@ -90,8 +90,7 @@ cgroup2_root >/dev/null || bench_cannot_run "no cgroup v2 hierarchy (the servers
 mkdir -p /run/netns
 
 bench_out dns- dns.csv
-mkdir -p "$OUT" "$OUT/dns-queries" || die "cannot create $OUT"
-echo "bench-dns run started $(date -u +%FT%TZ) (pid $BENCH_PID) did not finish" >"$OUT/dns.INCOMPLETE"
+mkdir -p "$OUT/dns-queries" || die "cannot create $OUT/dns-queries"
 CSV=$OUT/dns.csv
 CMDLOG=$OUT/dns-commands.log
 CHECKLOG=$OUT/dns-checks.log
@@ -870,11 +869,7 @@ run_server() {
 # ---- run --------------------------------------------------------------------------
 bench_traps
 T_START=$SECONDS
-commit=$(git -C "$REPO" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-if [ "$commit" != unknown ] && [ -n "$(git -C "$REPO" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
-	commit="$commit (with uncommitted changes)"
-fi
-pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo none; }
+commit=$(bench_commit "$REPO")
 {
 	echo "date=$(date -u +%FT%TZ)"
 	echo "host=$shorthost"
@@ -889,9 +884,7 @@ pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo none; }
 	echo "outstanding=$OUTSTANDING"
 	echo "qtimeout=$QTIMEOUT"
 	echo "churn_period_ms=$((CHURN_PERIOD_US / 1000))"
-	echo "kernel=$(uname -r)"
-	echo "cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
-	echo "cores=$(nproc)"
+	bench_machine
 	echo "commit=$commit"
 	echo "sluice=$SLUICE"
 	echo "dnsd=$DNSD"
@@ -979,7 +972,7 @@ log "cleaning up"
 _cleanup
 log "report"
 if "$BENCH_DIR/dns/report.sh" "$OUT"; then
-	rm -f "$OUT/dns.INCOMPLETE"
+	bench_done
 else
 	log "report failed"
 fi

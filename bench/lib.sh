@@ -578,7 +578,6 @@ IDLE_BYTES=4096
 idle() { _below "$IDLE_BYTES" idle "$@"; }
 
 # ---- what a result records about the run ----------------------------------
-# (bench/ctscale.sh uses these; run.sh writes the same facts to env.txt.)
 
 # bench_commit REPO: the short commit, marked when tracked files have
 # uncommitted changes.
@@ -593,6 +592,9 @@ bench_commit() {
 	fi
 	echo "$c"
 }
+
+# pkgver PACKAGE: its installed Debian version, or "none".
+pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo none; }
 
 # bench_machine: kernel, CPU model and core count as key=value lines.
 bench_machine() {
@@ -672,13 +674,22 @@ results_dir() {
 	echo "$d"
 }
 
-# bench_out PREFIX FILE: OUT, unless --out gave it: a smoke run's own
-# directory under <build>/bench/smoke/, else results_dir for FILE.
+# bench_out PREFIX FILE: OUT, unless --out gave it (a smoke run's own
+# directory under <build>/bench/smoke/, else results_dir for FILE), created,
+# with the marker BENCH_MARK (FILE's stem .INCOMPLETE) in it: bench_done
+# removes it once the report is written, so a directory that still has it
+# holds a run that was interrupted or crashed.
 bench_out() {
-	[ -n "$OUT" ] && return
-	if [ "$MODE" = smoke ]; then
-		OUT=$BUILD_DIR/bench/smoke/$1$(date -u +%Y-%m-%d-%H%M%S)-$shorthost
-	else
-		OUT=$(results_dir "$BENCH_DIR/results" "$2")
+	if [ -z "$OUT" ]; then
+		if [ "$MODE" = smoke ]; then
+			OUT=$BUILD_DIR/bench/smoke/$1$(date -u +%Y-%m-%d-%H%M%S)-$shorthost
+		else
+			OUT=$(results_dir "$BENCH_DIR/results" "$2")
+		fi
 	fi
+	mkdir -p "$OUT" || die "cannot create $OUT"
+	BENCH_MARK=$OUT/${2%.*}.INCOMPLETE
+	echo "$BENCH_NAME run started $(date -u +%FT%TZ) (pid $BENCH_PID) did not finish" >"$BENCH_MARK"
 }
+
+bench_done() { rm -f "$BENCH_MARK"; }

@@ -110,10 +110,6 @@ fi
 mkdir -p /run/netns
 
 bench_out "" raw.csv
-mkdir -p "$OUT" || die "cannot create $OUT"
-# Removed when the report is written: a directory that still has it holds a
-# run that was interrupted or crashed, not results.
-echo "bench run started $(date -u +%FT%TZ) (pid $BENCH_PID) did not finish" >"$OUT/raw.INCOMPLETE"
 CSV=$OUT/raw.csv
 CMDLOG=$OUT/commands.log
 FAILLOG=$OUT/failures.log
@@ -128,19 +124,13 @@ pin_setup
 T_START=$SECONDS
 
 # ---- the machine and the software, recorded with the results -------------
-commit=$(git -C "$REPO" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-if [ "$commit" != unknown ] && [ -n "$(git -C "$REPO" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
-	commit="$commit (with uncommitted changes)"
-fi
-pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo none; }
+commit=$(bench_commit "$REPO")
 {
 	echo "date=$(date -u +%FT%TZ)"
 	echo "host=$shorthost"
 	echo "mode=$MODE"
 	echo "rounds=$ROUNDS warmup_rounds=$WARMUP_ROUNDS d_rr=$D_RR d_tput=$D_TPUT d_conn=$D_CONN d_udp=$D_UDP"
-	echo "kernel=$(uname -r)"
-	echo "cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
-	echo "cores=$(nproc)"
+	bench_machine
 	echo "commit=$commit"
 	echo "sluice=$SLUICE"
 	echo "sockperf=$(pkgver sockperf) iperf3=$(pkgver iperf3) docker.io=$(pkgver docker.io) iptables=$(iptables -V 2>/dev/null)"
@@ -271,7 +261,7 @@ echo "wall_s=$((SECONDS - T_START))" >>"$OUT/env.txt"
 # ---- report -------------------------------------------------------------
 _cleanup
 if "$BENCH_DIR/report.sh" "$OUT"; then
-	rm -f "$OUT/raw.INCOMPLETE"
+	bench_done
 else
 	log "report failed"
 fi

@@ -148,8 +148,6 @@ fi
 SP_WHY=${SP_WHY:-$DOCKER_WHY}
 
 bench_out scale- scale.csv
-mkdir -p "$OUT" || die "cannot create $OUT"
-echo "bench-scale run started $(date -u +%FT%TZ) (pid $BENCH_PID) did not finish" >"$OUT/scale.INCOMPLETE"
 CSV=$OUT/scale.csv
 CMDLOG=$OUT/scale-commands.log
 FAILLOG=$OUT/scale-failures.log
@@ -294,19 +292,13 @@ SLUICE=$BIN/${SLUICE##*/}
 [ -x "$PROXY" ] && PROXY=$BIN/${PROXY##*/}
 
 # ---- the machine and the software, recorded with the results --------------
-commit=$(git -C "$REPO" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-if [ "$commit" != unknown ] && [ -n "$(git -C "$REPO" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
-	commit="$commit (with uncommitted changes)"
-fi
-pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo none; }
+commit=$(bench_commit "$REPO")
 PID_MAX=$(cat /proc/sys/kernel/pid_max)
 {
 	echo "date=$(date -u +%FT%TZ)"
 	echo "host=$shorthost"
 	echo "mode=$MODE"
-	echo "kernel=$(uname -r)"
-	echo "cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
-	echo "cores=$(nproc)"
+	bench_machine
 	echo "mem_total_kb=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)"
 	echo "pid_max=$PID_MAX"
 	echo "commit=$commit"
@@ -887,7 +879,7 @@ echo "wall_s=$((SECONDS - T_START))" >>"$OUT/scale-env.txt"
 _cleanup
 [ -s "$FAILLOG" ] || rm -f "$FAILLOG"
 if SCALE_PLOTS=$([ "$MODE" = smoke ] && echo 0 || echo 1) "$BENCH_DIR/scale/report.sh" "$OUT"; then
-	rm -f "$OUT/scale.INCOMPLETE"
+	bench_done
 else
 	log "report failed"
 fi
