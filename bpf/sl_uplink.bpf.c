@@ -61,8 +61,16 @@ int sl_br_ingress(struct __sk_buff *skb)
 	if (sl_parse_flow(&pkt, &f) != SL_PARSE_OK)
 		return TC_ACT_OK;
 	verdict = sl_reply_decide(&pkt, &f, &t);
-	if (verdict == SL_CTR_MAX)
+	if (verdict == SL_CTR_MAX) {
+		/*
+		 * A hairpin goes to one of the host's own addresses: the
+		 * containers' traffic to anywhere else (most of it) costs one
+		 * lookup here, not the conntrack and mapping lookups.
+		 */
+		if (!sl_is_host_addr(f.daddr))
+			return TC_ACT_OK;
 		verdict = sl_dnat_decide(&pkt, &f, &bridge, false, &t);
+	}
 	if (verdict == SL_CTR_UPLINK_PASS || verdict == SL_CTR_PASS_NO_FLOW)
 		return TC_ACT_OK;
 	sl_count(verdict, &pkt);
