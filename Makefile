@@ -184,7 +184,7 @@ BENCH_MODE := $(if $(filter 1 yes,$(SMOKE)),--smoke,$(if $(filter 1 yes,$(FULL))
 .PHONY: bench bench-deps
 
 BENCH_TOOLS := $(BUILD)/bench/connrate $(BUILD)/bench/udpflood $(BUILD)/bench/udpsink \
-	$(BUILD)/bench/ctfill
+	$(BUILD)/bench/ctfill $(BUILD)/bench/xdpgen
 
 bench: all bench-deps $(BENCH_TOOLS)
 	bench/run.sh $(BENCH_MODE) --build $(BUILD)
@@ -206,6 +206,20 @@ $(BUILD)/bench/ctfill: bench/ctfill.c bench/tool.h bpf/sluice_abi.h
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(BENCH_CFLAGS) -Ibpf $< -o $@ -lbpf
+
+# xdpgen sends frames with its own XDP program (bench/xdpgen.bpf.c).
+$(BUILD)/bench/xdpgen.bpf.o: bench/xdpgen.bpf.c $(BUILD)/vmlinux.h
+	@mkdir -p $(@D)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/xdpgen.skel.h: $(BUILD)/bench/xdpgen.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name xdpgen_bpf > $@
+
+$(BUILD)/bench/xdpgen: bench/xdpgen.c bench/tool.h $(BUILD)/bench/xdpgen.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(BENCH_CFLAGS) -I$(BUILD)/bench $< -o $@ -lbpf
 
 # ---- dnsd ----
 # sluice-dnsd (dnsd/): container name resolution per network. Its pure parts

@@ -17,6 +17,12 @@
 #                                   the server received per second (forwarded packet rate)
 #   udp_sent_pps             pkt/s  what udpflood sent per second
 #   udp_loss_pct             %      (sent - received) / sent
+#   udp_wire_pps             pkt/s  xdpgen frames (64 B payload, 64 flows) put straight
+#                                   into the path's receive ring, as a NIC would: the
+#                                   datagrams that reached the server namespace's UDP
+#                                   layer per second (forwarded packet rate)
+#   udp_wire_offered_pps     pkt/s  what xdpgen sent per second
+#   udp_wire_loss_pct        %      (sent - forwarded) / sent
 #
 # D_RR, D_TPUT, D_CONN, D_UDP (seconds) come from the driver's mode.
 
@@ -143,48 +149,105 @@ m_conn() {
 	fi
 }
 
-# m_udp_pps: the forwarded packet rate of small datagrams. udpsink starts in
-# the path's server namespace for this measurement only, udpflood sends
-# UDP_SIZE-byte datagrams over UDP_FLOWS source ports for D_UDP seconds as
-# fast as one thread can; the sink counts what arrives and exits 0.3 s after
-# the last datagram, or D_UDP + 4-5 s after its start if nothing ever came
-# (and `timeout` stops it a little later if it hangs). D_UDP may be a
-# fraction of a second.
-m_udp_pps() {
-	local out=$TMPD/udpsink.out pid sent rx pps sout sink d=${D_UDP%.*}
+# udp_sink_run TAG CLIENT...: udpsink in the path's server namespace for
+# one measurement, CLIENT (in the client namespace, through `measure`)
+# once it listens; the sink's line in SOUT. The sink exits 0.3 s after the
+# last datagram, or D_UDP + 4-5 s after its start if nothing ever came (and
+# `timeout` stops it a little later if it hangs): the wait is bounded.
+udp_sink_run() {
+	local tag=$1 out=$TMPD/udpsink.out pid sink d=${D_UDP%.*}
+	shift
 	: >"$out"
 	sink=(timeout --kill-after=2 $((${d:-0} + 9)) "${SERVER_PIN[@]}" "$UDPSINK" -p "$P_US" -t $((${d:-0} + 5)) -i 0.3)
-	cmdlog "round $ROUND $CUR_PATH udp_pps (server)" nsenter --net="/run/netns/$T_SNS" -- "${sink[@]}"
+	cmdlog "round $ROUND $CUR_PATH $tag (server)" nsenter --net="/run/netns/$T_SNS" -- "${sink[@]}"
 	nsenter --net="/run/netns/$T_SNS" -- "${sink[@]}" >"$out" 2>&1 </dev/null &
 	pid=$!
 	_pids+=("$pid")
 	if wait_for 3 listening "$T_SNS" udp "$P_US"; then
-		measure udp_pps "$UDPFLOOD" -a "$T_IP" -p "$T_UP" -t "$D_UDP" -f "$UDP_FLOWS" -s "$UDP_SIZE"
+		measure "$tag" "$@"
 	else
 		MOUT="udpsink did not start in $T_SNS"
 	fi
-	# The sink ends by itself (idle, its -t, or timeout): wait is bounded.
 	wait "$pid" 2>/dev/null
 	forget_pid "$pid"
-	sout=$(cat "$out")
-	printf '    # udpsink: %s\n' "$(tr '\n' ' ' <<<"$sout" | cut -c1-200)" >>"$CMDLOG"
-	sent=$(kv sent "$MOUT") rx=$(kv received "$sout") pps=$(kv pps "$sout")
-	if [ -n "$sent" ] && [ "$sent" -gt 0 ] && [ -n "$rx" ] && [ "$rx" -gt 0 ] && [ -n "$pps" ]; then
-		emit udp_pps "$pps" pkt/s 1
-		emit udp_sent_pps "$(kv pps "$MOUT")" pkt/s 1
-		emit udp_loss_pct "$(awk -v s="$sent" -v r="$rx" 'BEGIN { printf "%.2f", 100 * (s - r) / s }')" pct 1
+	SOUT=$(cat "$out")
+	printf '    # udpsink: %s\n' "$(tr '\n' ' ' <<<"$SOUT" | cut -c1-200)" >>"$CMDLOG"
+}
+
+# udp_rows RATE_ROW SENT_ROW LOSS_ROW RATE SENT_PPS SENT ARRIVED: the rows of
+# a packet-rate measurement (ARRIVED of SENT made it, at RATE per second),
+# or its failure when SENT or ARRIVED is not a positive count.
+udp_rows() {
+	local ok=0 loss=""
+	if [[ $6 =~ ^[0-9]+$ && $7 =~ ^[0-9]+$ ]] && [ "$6" -gt 0 ] && [ "$7" -gt 0 ] && [ -n "$4" ]; then
+		ok=1
+		loss=$(awk -v s="$6" -v r="$7" 'BEGIN { printf "%.2f", 100 * (s - r) / s }')
 	else
-		MOUT+=$'\n'"udpsink: $sout"
-		fail_note udp_pps
-		emit udp_pps "" pkt/s 0
-		emit udp_sent_pps "$(kv pps "$MOUT")" pkt/s 0
-		emit udp_loss_pct "" pct 0
+		fail_note "${1%_pps}"
 	fi
+	emit "$1" "$([ $ok = 1 ] && echo "$4")" pkt/s "$ok"
+	emit "$2" "$5" pkt/s "$ok"
+	emit "$3" "$loss" pct "$ok"
+}
+
+# m_udp_pps: the forwarded packet rate of small datagrams sent through
+# sockets: udpflood sends UDP_SIZE-byte datagrams over UDP_FLOWS source
+# ports for D_UDP seconds (may be a fraction of a second) as fast as one
+# thread can, udpsink counts what arrives.
+m_udp_pps() {
+	udp_sink_run udp_pps "$UDPFLOOD" -a "$T_IP" -p "$T_UP" -t "$D_UDP" -f "$UDP_FLOWS" -s "$UDP_SIZE"
+	MOUT+=$'\n'"udpsink: $SOUT"
+	udp_rows udp_pps udp_sent_pps udp_loss_pct "$(kv pps "$SOUT")" "$(kv pps "$MOUT")" \
+		"$(kv sent "$MOUT")" "$(kv received "$SOUT")"
+}
+
+# udp_in NS: the datagrams NS's UDP layer took in, queued or dropped for a
+# full socket buffer (InDatagrams + RcvbufErrors of /proc/net/snmp).
+udp_in() {
+	in_ns "$1" cat /proc/net/snmp | awk '$1 == "Udp:" && $2 ~ /^[0-9]+$/ { print $2 + $6; n++ }
+		END { exit n != 1 }'
+}
+
+# m_udp_wire: the forwarded packet rate when frames arrive as from a NIC.
+# udpflood's datagrams cost the client a socket send and an skb each, and a
+# veth peer with XDP copies each into an XDP buffer: that measures the
+# sender as much as the path. xdpgen (bench/xdpgen.c) instead puts
+# ready-made frames into the receive ring of the path's first interface
+# (T_GPEER, the peer of the client's T_GIF) with ndo_xdp_xmit, as a NIC's
+# DMA does, and that interface's NAPI runs the path: XDP, or an skb and the
+# stack. A veth has NAPI with XDP or with GRO on: GRO is switched on for
+# the measurement and back off after. Generator and NAPI share a CPU, so
+# the rate is what one CPU forwards with a generator's share in it. The
+# count is taken where the path ends, at the server namespace's UDP layer
+# (udpsink reads the port; what its buffer could not hold counts too).
+m_udp_wire() {
+	local mac gro in0 in1 fwd="" rate=""
+	mac=$(ip -n "$T_GPEER_NS" -j link show "$T_GPEER" 2>/dev/null | jq -r '.[0].address // empty' 2>/dev/null)
+	gro=$(in_ns "$T_GPEER_NS" ethtool -k "$T_GPEER" 2>/dev/null | awk '$1 == "generic-receive-offload:" { print $2 }')
+	if [ -z "$mac" ] || [ -z "$gro" ]; then
+		MOUT="no MAC address or GRO state for $T_GPEER in $T_GPEER_NS"
+		udp_rows udp_wire_pps udp_wire_offered_pps udp_wire_loss_pct "" "" "" ""
+		return
+	fi
+	[ "$gro" = on ] || x udp_wire "$T_GPEER_NS" ethtool -K "$T_GPEER" gro on
+	in0=$(udp_in "$T_SNS")
+	udp_sink_run udp_wire "$XDPGEN" -i "$T_GIF" -m "$mac" -a "$T_IP" -p "$T_UP" -t "$D_UDP" \
+		-f "$UDP_FLOWS" -s "$UDP_SIZE"
+	in1=$(udp_in "$T_SNS")
+	[ "$gro" = on ] || x udp_wire "$T_GPEER_NS" ethtool -K "$T_GPEER" gro off
+	MOUT+=$'\n'"UDP in $T_SNS: $in0 -> $in1; udpsink: $SOUT"
+	printf '    # UDP in %s: %s -> %s\n' "$T_SNS" "$in0" "$in1" >>"$CMDLOG"
+	if [ -n "$in0" ] && [ -n "$in1" ] && [ -n "$(kv seconds "$MOUT")" ]; then
+		fwd=$((in1 - in0))
+		rate=$(awk -v f="$fwd" -v t="$(kv seconds "$MOUT")" 'BEGIN { printf "%.0f", f / t }')
+	fi
+	udp_rows udp_wire_pps udp_wire_offered_pps udp_wire_loss_pct "$rate" "$(kv pps "$MOUT")" \
+		"$(kv sent "$MOUT")" "$fwd"
 }
 
 # The metrics of one path in one round, in this order.
-METRICS=(m_tcp_rr_1 m_tcp_rr_1k m_udp_rr "m_tput 1" "m_tput 4" m_conn m_udp_pps)
+METRICS=(m_tcp_rr_1 m_tcp_rr_1k m_udp_rr "m_tput 1" "m_tput 4" m_conn m_udp_pps m_udp_wire)
 # The warm-up round (discarded): ARP, routes, conntrack, BPF maps, servers and
 # page cache warmed by one short run of each kind of traffic. sockperf is
 # left out: it warms up by itself and each run costs 2 s of fixed overhead.
-WARMUP_METRICS=(m_tcp_rr_1 "m_tput 1" m_conn m_udp_pps)
+WARMUP_METRICS=(m_tcp_rr_1 "m_tput 1" m_conn m_udp_pps m_udp_wire)

@@ -109,6 +109,8 @@ targets_at() {
 	T_SNS=$3
 	T_CNS=$CLIENT_NS
 	T_CWRAP=()
+	# udp_wire: the client's interface and its peer (the path's first hop).
+	T_GIF=eth0 T_GPEER=$UPLINK T_GPEER_NS=$HOST_NS
 }
 # local_client: the client is a process of the bench host namespace, in the
 # cgroup that sluice-socket's hooks are attached to.
@@ -202,7 +204,10 @@ path_direct_setup() {
 	ipn "$DIRECT_NS" link set eth0 up || return 1
 	servers_start "$DIRECT_NS"
 }
-path_direct_target() { targets_at "$DIRECT_IP" 0 "$DIRECT_NS"; }
+path_direct_target() {
+	targets_at "$DIRECT_IP" 0 "$DIRECT_NS"
+	T_GIF=$DIRECT_IF T_GPEER=eth0 T_GPEER_NS=$DIRECT_NS
+}
 # still_sluice [tc] [xdp] [sock]: the sluice instances NOT named did not move.
 still_sluice() {
 	[[ " $* " == *" tc "* ]] || still sl_new sl_fwd sl_reply
@@ -531,7 +536,10 @@ path_sluice_xdp_setup() {
 	[[ $(xdp_redirects "$HOST_NS" "$XUPLINK") =~ ^[0-9]+$ ]] && XDP_REDIR_STAT=1
 	return 0
 }
-path_sluice_xdp_target() { targets_at "$XHOST_IP" "$OFF_XDP" "$XDP_NS"; }
+path_sluice_xdp_target() {
+	targets_at "$XHOST_IP" "$OFF_XDP" "$XDP_NS"
+	T_GIF=$XCLIENT_IF T_GPEER=$XUPLINK
+}
 path_sluice_xdp_check() {
 	local mode
 	rose slx_new slx_fwd slx_reply

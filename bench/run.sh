@@ -15,7 +15,7 @@
 #
 # Paths: direct host bridge-dnat docker-proxy sluice-tc sluice-xdp (remote
 # client) and direct-local docker-proxy-local sluice-socket (local client).
-# Metrics: tcp_rr_1 tcp_rr_1k udp_rr tput_1 tput_4 conn udp_pps (or all).
+# Metrics: tcp_rr_1 tcp_rr_1k udp_rr tput_1 tput_4 conn udp_pps udp_wire (or all).
 #
 # Results go to bench/results/<date>-<shorthost>/ (smoke: under
 # <build>/bench/smoke/). See bench/README.md for the method.
@@ -43,7 +43,7 @@ smoke) WARMUP_ROUNDS=0 ROUNDS=${ROUNDS:-1} D_RR=1 D_TPUT=1 D_CONN=1 D_UDP=0.5
 	# (connect, request, reply, close) exercises flow setup, forwarding,
 	# replies and teardown on every path; 0.5 s of UDP packet rate the UDP
 	# mappings. --metrics all runs every metric once instead. No plots.
-	METRICS=(m_conn m_udp_pps)
+	METRICS=(m_conn m_udp_pps m_udp_wire)
 	export BENCH_PLOTS=${BENCH_PLOTS:-0} ;;
 quick) WARMUP_ROUNDS=1 ROUNDS=${ROUNDS:-3} D_RR=2 D_TPUT=3 D_CONN=3 D_UDP=2
 	W_RR=1 W_TPUT=1 W_CONN=1 W_UDP=1 ;;
@@ -52,14 +52,14 @@ full) WARMUP_ROUNDS=1 ROUNDS=${ROUNDS:-7} D_RR=5 D_TPUT=10 D_CONN=5 D_UDP=5
 esac
 case $ONLY_METRICS in
 "") ;;
-all) METRICS=(m_tcp_rr_1 m_tcp_rr_1k m_udp_rr "m_tput 1" "m_tput 4" m_conn m_udp_pps) ;;
+all) METRICS=(m_tcp_rr_1 m_tcp_rr_1k m_udp_rr "m_tput 1" "m_tput 4" m_conn m_udp_pps m_udp_wire) ;;
 *)
 	METRICS=()
 	for m in $ONLY_METRICS; do
 		case $m in
-		tcp_rr_1 | tcp_rr_1k | udp_rr | conn | udp_pps) METRICS+=("m_$m") ;;
+		tcp_rr_1 | tcp_rr_1k | udp_rr | conn | udp_pps | udp_wire) METRICS+=("m_$m") ;;
 		tput_1 | tput_4) METRICS+=("m_tput ${m#tput_}") ;;
-		*) echo "bench: unknown metric '$m' (tcp_rr_1 tcp_rr_1k udp_rr tput_1 tput_4 conn udp_pps all)" >&2; exit 2 ;;
+		*) echo "bench: unknown metric '$m' (tcp_rr_1 tcp_rr_1k udp_rr tput_1 tput_4 conn udp_pps udp_wire all)" >&2; exit 2 ;;
 		esac
 	done
 	;;
@@ -70,6 +70,7 @@ SLUICE=${SLUICE:-$BUILD_DIR/sluice}
 CONNRATE=${CONNRATE:-$BUILD_DIR/bench/connrate}
 UDPFLOOD=${UDPFLOOD:-$BUILD_DIR/bench/udpflood}
 UDPSINK=${UDPSINK:-$BUILD_DIR/bench/udpsink}
+XDPGEN=${XDPGEN:-$BUILD_DIR/bench/xdpgen}
 
 if [ -n "$ONLY_PATHS" ]; then
 	sel=()
@@ -101,10 +102,10 @@ PATHS=("${sel[@]}")
 for tool in ip nsenter jq sockperf iperf3 timeout awk; do
 	command -v "$tool" >/dev/null || bench_cannot_run "$tool is missing: run 'make bench-deps'"
 done
-for tool in "$CONNRATE" "$UDPFLOOD" "$UDPSINK"; do
+for tool in "$CONNRATE" "$UDPFLOOD" "$UDPSINK" "$XDPGEN"; do
 	[ -x "$tool" ] || bench_cannot_run "$tool is missing: run 'make bench' (it builds it)"
 done
-if [[ " ${PATHS[*]} " == *" sluice-xdp "* ]]; then
+if [[ " ${PATHS[*]} " == *" sluice-xdp "* ]] || [[ " ${METRICS[*]} " == *" m_udp_wire "* ]]; then
 	command -v ethtool >/dev/null || bench_cannot_run "ethtool is missing: run 'make bench-deps'"
 fi
 mkdir -p /run/netns
@@ -177,7 +178,7 @@ done
 # path's check on the difference. Rows are held back until the check says
 # whether they count.
 run_path() {
-	local p=$1 f=${1//-/_} m c0 c1 r0 r1 ok
+	local p=$1 f=${1//-/_} m c0 c1 r0 r1 ok bad
 	CUR_PATH=$p
 	ROWBUF=$TMPD/rows
 	: >"$ROWBUF"
@@ -201,6 +202,12 @@ run_path() {
 	"path_${f}_check"
 	# A path that carried no traffic at all has not passed, whatever its counters.
 	grep -q ',1$' "$ROWBUF" || CHK_WHY+="no measurement succeeded; "
+	# The smoke mode measures to show that each path works: one failed
+	# measurement fails the path (full runs report it as noise instead).
+	if [ "$MODE" = smoke ]; then
+		bad=$(awk -F, '$8 == 0 { printf "%s%s", sep, $5; sep = " " }' "$ROWBUF")
+		[ -n "$bad" ] && CHK_WHY+="measurement failed: $bad; "
+	fi
 	ok=1
 	[ -n "$CHK_WHY" ] && ok=0
 	printf 'round %s %s: %s | %s%s\n' "$ROUND" "$p" "$([ $ok = 1 ] && echo pass || echo FAIL)" \
