@@ -12,7 +12,7 @@
  *       as the datapath writes them (bpf/lib/publish.h, sl_ct_create) for a
  *       client that reached the published HOST_IP:PORT and was DNATed to
  *       BACKEND_IP:PORT of mapping SVC_ID. The flows are ESTABLISHED, last
- *       seen now on bpf_ktime_get_ns()'s clock: TCP ones live 5 days, UDP
+ *       seen now on bpf_ktime_get_coarse_ns()'s clock: TCP ones live 5 days, UDP
  *       ones 180 s. Flow i comes from client address NET + 1 + i / 64512,
  *       port 1024 + i % 64512; NET is 198.18.0.0/15 unless -c says otherwise,
  *       the range RFC 2544 sets aside for benchmarks, which no real client of
@@ -383,7 +383,7 @@ static int do_fill(int fd, const struct opts *o, __u32 max_entries)
 			entries - again, max_entries, w.total);
 		return 1;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &ts); /* bpf_ktime_get_ns()'s clock */
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts); /* bpf_ktime_get_coarse_ns()'s clock */
 	now = (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	t0 = now_s();
 	for (unsigned long i = 0; i < o->flows;) {

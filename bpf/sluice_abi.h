@@ -168,7 +168,7 @@ struct sl_ct_key {
 #define SL_CT_DIR_REPLY 1
 
 struct sl_ct {
-	__u64 last_seen;  /* bpf_ktime_get_ns() of the latest packet of this direction, ns */
+	__u64 last_seen;  /* bpf_ktime_get_coarse_ns() of this direction's latest packet */
 	__be32 nat_addr;  /* network order, see above */
 	__be16 nat_port;  /* network order */
 	__u8 state;	  /* SL_CT_STATE_*, kept equal in both entries */

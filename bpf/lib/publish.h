@@ -118,7 +118,7 @@ static __always_inline enum sl_ctr sl_dnat_decide(const struct sl_pkt *pkt, cons
 	if (!f->has_ports || (f->proto != IPPROTO_TCP && f->proto != IPPROTO_UDP))
 		return SL_CTR_UPLINK_PASS;
 
-	now = bpf_ktime_get_ns();
+	now = bpf_ktime_get_coarse_ns();
 	__builtin_memset(&key, 0, sizeof(key));
 	key.saddr = f->saddr;
 	key.daddr = f->daddr;
@@ -247,7 +247,7 @@ static __always_inline enum sl_ctr sl_reply_decide(const struct sl_pkt *pkt,
 	key.dport = f->dport;
 	key.proto = f->proto;
 	key.dir = SL_CT_DIR_REPLY;
-	now = bpf_ktime_get_ns();
+	now = bpf_ktime_get_coarse_ns();
 	ct = sl_ct_lookup(&key, pkt, now);
 	if (!ct)
 		return SL_CTR_MAX;
