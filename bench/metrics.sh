@@ -218,10 +218,14 @@ udp_in() {
 # stack. A veth has NAPI with XDP or with GRO on: GRO is switched on for
 # the measurement and back off after. Generator and NAPI share a CPU, so
 # the rate is what one CPU forwards with a generator's share in it. The
-# count is taken where the path ends, at the server namespace's UDP layer
-# (udpsink reads the port; what its buffer could not hold counts too).
+# generator runs on the first CPU and udpsink on the last, always: left to
+# the scheduler, the sink sometimes shares the generator's CPU and the
+# rate of one run differs from the next by ×2 (measured). The count is
+# taken where the path ends, at the server namespace's UDP layer (udpsink
+# reads the port; what its buffer could not hold counts too).
 m_udp_wire() {
 	local mac gro in0 in1 fwd="" rate=""
+	local -a CLIENT_PIN=("${WIRE_GEN_PIN[@]}") SERVER_PIN=("${WIRE_SINK_PIN[@]}")
 	mac=$(ip -n "$T_GPEER_NS" -j link show "$T_GPEER" 2>/dev/null | jq -r '.[0].address // empty' 2>/dev/null)
 	gro=$(in_ns "$T_GPEER_NS" ethtool -k "$T_GPEER" 2>/dev/null | awk '$1 == "generic-receive-offload:" { print $2 }')
 	if [ -z "$mac" ] || [ -z "$gro" ]; then

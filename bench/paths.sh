@@ -126,11 +126,13 @@ local_client() {
 # default because the bench machine is shared: a pinned task cannot move
 # away from a CPU someone else's build is using, and round trips then grow
 # to ~125 us (measured). Proxies and the kernel's packet work are never pinned.
+# udp_wire always pins its generator and sink apart (WIRE_*_PIN, metrics.sh).
 CLIENT_PIN=()
 SERVER_PIN=()
+WIRE_GEN_PIN=()
+WIRE_SINK_PIN=()
 pin_setup() {
 	local list r cpus=()
-	[ "${BENCH_PIN:-0}" = 1 ] || return
 	command -v taskset >/dev/null || return
 	# The CPUs this process may use, e.g. "0-1" or "0,2,4-5".
 	list=$(awk '/^Cpus_allowed_list:/ { print $2 }' /proc/self/status)
@@ -142,8 +144,11 @@ pin_setup() {
 		fi
 	done
 	[ ${#cpus[@]} -ge 2 ] || return
-	CLIENT_PIN=(taskset -c "${cpus[0]}")
-	SERVER_PIN=(taskset -c "${cpus[${#cpus[@]} - 1]}")
+	WIRE_GEN_PIN=(taskset -c "${cpus[0]}")
+	WIRE_SINK_PIN=(taskset -c "${cpus[${#cpus[@]} - 1]}")
+	[ "${BENCH_PIN:-0}" = 1 ] || return
+	CLIENT_PIN=("${WIRE_GEN_PIN[@]}")
+	SERVER_PIN=("${WIRE_SINK_PIN[@]}")
 }
 
 # servers_start NS: the same servers in every server namespace (once). They

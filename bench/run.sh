@@ -141,7 +141,7 @@ commit=$(bench_commit "$REPO")
 	echo "udp_payload_bytes=$UDP_SIZE"
 	echo "udp_flows=$UDP_FLOWS"
 	echo "local_cgroup=$(cgroup2_root 2>/dev/null)/$PFX-clients"
-	echo "pinning=client:${CLIENT_PIN[*]:-none} servers:${SERVER_PIN[*]:-none}"
+	echo "pinning=client:${CLIENT_PIN[*]:-none} servers:${SERVER_PIN[*]:-none} udp_wire:${WIRE_GEN_PIN[*]:-none}/${WIRE_SINK_PIN[*]:-none}"
 } >"$OUT/env.txt"
 
 log "bench ($MODE): ${PATHS[*]}; results in $OUT"
