@@ -5,7 +5,8 @@
  * out of the uplink they came from; a container reaching a published port of
  * its own host is DNATed like an uplink packet (hairpin); same-network traffic is redirected
  * straight into the destination container; other networks are isolated; the
- * rest goes to the host stack untouched.
+ * rest goes to the host stack untouched. sl_dns_lo, on each container's lo,
+ * maps 127.0.0.11:53 to sluice-dnsd's port.
  */
 #include "common.h"
 #include "lib/nat_tc.h"
@@ -73,6 +74,30 @@ int sl_ep_ingress(struct __sk_buff *skb)
 	default:
 		return TC_ACT_SHOT;
 	}
+}
+
+/*
+ * tc ingress on the lo of every connected container. Loopback packets pass
+ * lo's ingress once, whichever way they go: a query to 127.0.0.11:53 gets
+ * sluice-dnsd's inner port as destination, an answer from that port gets 53
+ * back as its source (sluice_abi.h, Container DNS). Nothing else is touched.
+ */
+SEC("tc")
+int sl_dns_lo(struct __sk_buff *skb)
+{
+	const __be32 dns_addr = bpf_htonl(SL_DNS_ADDR);
+	struct sl_flow f;
+	struct sl_pkt pkt;
+
+	sl_pkt_from_skb(&pkt, skb);
+	if (sl_parse_flow(&pkt, &f) != SL_PARSE_OK || !f.has_ports ||
+	    (f.proto != IPPROTO_UDP && f.proto != IPPROTO_TCP))
+		return TC_ACT_OK;
+	if (f.daddr == dns_addr && f.dport == bpf_htons(SL_DNS_PORT))
+		sl_tc_nat(skb, &f, false, f.daddr, bpf_htons(SL_DNS_INNER_PORT));
+	else if (f.saddr == dns_addr && f.sport == bpf_htons(SL_DNS_INNER_PORT))
+		sl_tc_nat(skb, &f, true, f.saddr, bpf_htons(SL_DNS_PORT));
+	return TC_ACT_OK;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -39,6 +39,19 @@
 #define SL_PROG_XDP_UPLINK "sl_xdp_uplink"
 #define SL_PROG_XDP_PASS   "sl_xdp_pass"
 #define SL_PROG_BRIDGE	   "sl_br_ingress"
+#define SL_PROG_DNS_LO	   "sl_dns_lo"
+/*
+ * Container DNS. Containers ask 127.0.0.11:53, as under Docker; sluice-dnsd
+ * listens on 127.0.0.11:SL_DNS_INNER_PORT in their namespace, and sl_dns_lo
+ * on the container's lo maps one port to the other, so that port 53 stays
+ * free for a DNS server of the container's own. The inner port lies in
+ * Linux's ephemeral range: the kernel never picks a bound port for another
+ * socket, and fixed-port servers rarely sit there.
+ */
+#define SL_DNS_ADDR	    0x7f00000bU /* 127.0.0.11, host order */
+#define SL_DNS_PORT	    53
+#define SL_DNS_INNER_PORT   53053
+
 /* cgroup socket hooks (pinned as links under <pin dir>/links/). */
 #define SL_PROG_CONNECT4 "sl_connect4"
 #define SL_PROG_SENDMSG4 "sl_sendmsg4"

@@ -237,14 +237,9 @@ static bool restore_endpoint(struct ctl *c, struct sl_nl *host, const struct sl_
 			     const struct sl_network *net, const struct sl_ep *ep, bool xdp)
 {
 	struct sl_nl *cnl = NULL;
-	__u64 dev = 0, ino = 0;
 	int fd, err;
 
-	fd = sl_netns_open_path(ep->netns, &dev, &ino);
-	if (fd >= 0 && ep->nsino && (dev != ep->nsdev || ino != ep->nsino)) {
-		close(fd);
-		fd = sl_errf(-ESTALE, "%s is now another namespace", ep->netns);
-	}
+	fd = ep_netns_open(ep);
 	if (fd < 0) {
 		sl_warn("warning: endpoint %s/%s removed: its container is gone (%s)\n",
 			ep->network, ep->container, sl_err_msg());
@@ -259,6 +254,8 @@ static bool restore_endpoint(struct ctl *c, struct sl_nl *host, const struct sl_
 		err = ep_set_xdp_pass(cnl, dp, ep, fd, xdp);
 		sl_nl_close(cnl);
 	}
+	if (!err)
+		err = ep_dns_lo_attach(dp, fd);
 	close(fd);
 	if (err) {
 		sl_warn("warning: endpoint %s/%s not restored: %s\n", ep->network, ep->container,
@@ -497,10 +494,18 @@ int cmd_down(struct ctl *c, int argc, char **argv)
 	if ((err = sl_nl_open(&host)))
 		goto out;
 	for (unsigned int i = 0; i < st.n_endpoints; i++) {
-		if (ep_unplumb(host, NULL, &st.endpoints[i]))
+		const struct sl_ep *ep = &st.endpoints[i];
+		struct sl_state rest = {.endpoints = st.endpoints + i + 1,
+					.n_endpoints = st.n_endpoints - i - 1};
+
+		if (ep_unplumb(host, NULL, ep))
 			sl_warn("warning: %s\n", sl_err_msg());
 		else
 			removed++;
+		sl_err_clear();
+		/* The last endpoint of each namespace takes sl_dns_lo with it. */
+		if (ep_dns_lo_release(&rest, ep))
+			sl_warn("warning: %s\n", sl_err_msg());
 		sl_err_clear();
 	}
 	for (unsigned int i = 0; i < st.n_uplinks; i++)

@@ -710,19 +710,22 @@ static int network_connect(struct ctl *c, int argc, char **argv)
 	if (err)
 		goto out;
 	/* The gateway address is the host's now: containers' hairpin traffic matches it. */
-	if ((err = sync_hostaddrs(host, &dp))) {
+	if ((err = sync_hostaddrs(host, &dp)) || (err = ep_dns_lo_attach(&dp, nsfd))) {
 		ep_unplumb(host, &dp, &ep);
+		ep_dns_lo_release(&st, &ep);
 		goto out;
 	}
 	sl_crashpoint("connect-before-state");
 	if (!sl_state_add_endpoint(&st, &ep)) {
 		err = sl_errf(-ENOMEM, "out of memory");
 		ep_unplumb(host, &dp, &ep);
+		ep_dns_lo_release(&st, &ep);
 		goto out;
 	}
 	err = ctl_commit(c, &st);
 	if (err) {
 		ep_unplumb(host, &dp, &ep);
+		ep_dns_lo_release(&st, &ep);
 		goto out;
 	}
 	out_obj_open(NULL);
@@ -797,6 +800,8 @@ static int network_disconnect(struct ctl *c, int argc, char **argv)
 	if (up)
 		ports_unapply_all(&dp, ports, n_ports);
 	err = ep_unplumb(host, up ? &dp : NULL, &copy);
+	if (!err)
+		err = ep_dns_lo_release(&st, &copy);
 	if (err)
 		goto out;
 	out_obj_open(NULL);

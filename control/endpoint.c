@@ -140,6 +140,56 @@ int ep_set_xdp_pass(struct sl_nl *cnl, const struct sl_dp *dp, const struct sl_e
 	return sl_dp_xdp_detach_netns(netns_fd, li.ifindex);
 }
 
+/* lo is ifindex 1 (LOOPBACK_IFINDEX) in every network namespace. */
+#define EP_LO_IFINDEX 1
+
+int ep_dns_lo_attach(const struct sl_dp *dp, int netns_fd)
+{
+	return sl_dp_tc_attach_netns(netns_fd, "lo", EP_LO_IFINDEX, dp->prog_dns_lo);
+}
+
+int ep_netns_open(const struct sl_ep *ep)
+{
+	__u64 dev = 0, ino = 0;
+	int fd;
+
+	fd = sl_netns_open_path(ep->netns, &dev, &ino);
+	if (fd >= 0 && ep->nsino && (dev != ep->nsdev || ino != ep->nsino)) {
+		close(fd);
+		fd = sl_errf(-ESTALE, "%s is now another namespace", ep->netns);
+	}
+	return fd;
+}
+
+static bool ep_same_netns(const struct sl_ep *a, const struct sl_ep *b)
+{
+	if (a->nsino && b->nsino)
+		return a->nsdev == b->nsdev && a->nsino == b->nsino;
+	return !strcmp(a->netns, b->netns);
+}
+
+int ep_dns_lo_release(const struct sl_state *st, const struct sl_ep *gone)
+{
+	int fd, err;
+
+	for (unsigned int i = 0; i < st->n_endpoints; i++) {
+		const struct sl_ep *ep = &st->endpoints[i];
+
+		if ((strcmp(ep->network, gone->network) ||
+		     strcmp(ep->container, gone->container)) &&
+		    ep_same_netns(ep, gone))
+			return 0;
+	}
+	fd = ep_netns_open(gone);
+	if (fd < 0) {
+		sl_err_clear();
+		return 0;
+	}
+	err = sl_dp_tc_detach_netns(fd, "lo", EP_LO_IFINDEX);
+	close(fd);
+	return err;
+}
+
 int ep_plumb(const struct sl_instance *inst, struct sl_nl *host, const struct sl_dp *dp,
 	     const struct sl_network *net, const struct sl_ep *ep, int netns_fd, bool xdp)
 {

@@ -35,6 +35,21 @@ int ep_set_xdp_pass(struct sl_nl *cnl, const struct sl_dp *dp, const struct sl_e
 		    bool on);
 
 /*
+ * The container's DNS: sl_dns_lo on its lo maps 127.0.0.11:53 to
+ * sluice-dnsd's inner port (sluice_abi.h), so that the container may run a
+ * DNS server of its own on port 53. Attached at connect and `up`; released
+ * when the last endpoint in that namespace goes (ep_dns_lo_release).
+ */
+int ep_dns_lo_attach(const struct sl_dp *dp, int netns_fd);
+/*
+ * Detach sl_dns_lo from gone's namespace unless another endpoint of st
+ * (gone itself aside) lives there. A vanished namespace is fine.
+ */
+int ep_dns_lo_release(const struct sl_state *st, const struct sl_ep *gone);
+/* gone's namespace, if it is still the one it was connected in; else < 0. */
+int ep_netns_open(const struct sl_ep *ep);
+
+/*
  * For an endpoint whose veth exists: attach the current program again and
  * rewrite its map entries (after a reload). -ENODEV when the veth is gone.
  */

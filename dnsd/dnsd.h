@@ -16,11 +16,17 @@
 #include <sys/socket.h>
 
 #include "instance.h"
+#include "sluice_abi.h"
 #include "wire.h"
 #include "zone.h"
 
+/*
+ * Containers ask 127.0.0.11:53; sluice-dnsd's sockets are on the inner
+ * port, and sl_dns_lo on the container's lo maps one to the other, so port
+ * 53 stays free for the container's own use (sluice_abi.h).
+ */
 #define DNSD_LISTEN_ADDR    "127.0.0.11"
-#define DNSD_LISTEN_PORT    53
+#define DNSD_LISTEN_PORT    SL_DNS_INNER_PORT
 #define DNSD_MAX_UPSTREAMS  8
 #define DNSD_MAX_TCP	    512 /* client TCP connections, all namespaces */
 #define DNSD_MAX_TCP_PER_NS 16

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * listen.c - the UDP and TCP sockets on 127.0.0.11:53 inside every connected
+ * listen.c - the UDP and TCP sockets on 127.0.0.11 (DNSD_LISTEN_PORT, which
+ * sl_dns_lo shows the container as port 53) inside every connected
  * container's network namespace, and the reload that keeps them and the name
  * table in step with the state file.
  *
@@ -61,7 +62,7 @@ static struct dns_ns *ns_find(struct dns_ns *list, struct dns_nsid id)
 	return NULL;
 }
 
-/* Bind one socket to 127.0.0.11:53 in the current namespace. */
+/* Bind one socket to 127.0.0.11:DNSD_LISTEN_PORT in the current namespace. */
 static int bind_listener(int type)
 {
 	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(DNSD_LISTEN_PORT)};
@@ -111,7 +112,7 @@ static struct dns_ns *ns_open(struct dnsd *d, int nsfd, struct dns_nsid id, cons
 		errno = -err;
 		dns_warn("container %s: cannot listen on %s:%d in its namespace%s", name,
 			 DNSD_LISTEN_ADDR, DNSD_LISTEN_PORT,
-			 err == -EADDRINUSE ? " (another DNS server is there)" : "");
+			 err == -EADDRINUSE ? " (something else holds that port there)" : "");
 		if (udp >= 0)
 			close(udp);
 		free(ns);
@@ -259,8 +260,8 @@ int dnsd_reload(struct dnsd *d)
 		ns->next = d->ns;
 		d->ns = ns;
 		d->n_ns++;
-		dns_info("container %s: listening on %s:%d in its namespace", ns->name,
-			 DNSD_LISTEN_ADDR, DNSD_LISTEN_PORT);
+		dns_info("container %s: listening on %s:%d in its namespace (asked on port %d)",
+			 ns->name, DNSD_LISTEN_ADDR, DNSD_LISTEN_PORT, SL_DNS_PORT);
 	}
 	dns_zone_free(old);
 	dns_info("state: %u networks, %u endpoints, %u names; serving %u namespaces", st.n_networks,

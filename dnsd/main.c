@@ -210,14 +210,15 @@ static void signal_ready(struct dnsd *d)
 
 /*
  * After setup the daemon needs CAP_SYS_ADMIN (setns into the namespaces of
- * containers connected later) and CAP_NET_BIND_SERVICE (port 53 there).
- * Everything else goes, from the bounding set too, and no exec can regain it.
+ * containers connected later); its port there is not a privileged one
+ * (DNSD_LISTEN_PORT). Everything else goes, from the bounding set too, and
+ * no exec can regain it.
  */
 static int drop_privileges(void)
 {
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct data[2] = {0};
-	const uint64_t keep = 1ULL << CAP_SYS_ADMIN | 1ULL << CAP_NET_BIND_SERVICE;
+	const uint64_t keep = 1ULL << CAP_SYS_ADMIN;
 
 	for (int cap = 0; cap < 64; cap++)
 		if (!(keep & 1ULL << cap) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 &&

@@ -225,6 +225,7 @@ int sl_dp_open(const struct sl_instance *inst, struct sl_dp *dp)
 		{"progs/" SL_PROG_UPLINK, offsetof(struct sl_dp, prog_uplink)},
 		{"progs/" SL_PROG_XDP_UPLINK, offsetof(struct sl_dp, prog_xdp_uplink)},
 		{"progs/" SL_PROG_XDP_PASS, offsetof(struct sl_dp, prog_xdp_pass)},
+		{"progs/" SL_PROG_DNS_LO, offsetof(struct sl_dp, prog_dns_lo)},
 		{SL_MAP_ENDPOINTS, offsetof(struct sl_dp, map_endpoints)},
 		{SL_MAP_IFACES, offsetof(struct sl_dp, map_ifaces)},
 		{SL_MAP_SUBNETS, offsetof(struct sl_dp, map_subnets)},
@@ -821,12 +822,14 @@ enum sl_xdp_mode sl_dp_xdp_query(int ifindex)
 	return SL_XDP_OFF;
 }
 
-int sl_dp_xdp_attach_netns(int netns_fd, const char *ifname, int ifindex, int prog_fd)
+/*
+ * Run fn(arg) inside the network namespace behind netns_fd and come back:
+ * libbpf's tc and XDP attach calls talk netlink in the current namespace.
+ */
+static int in_netns(int netns_fd, int (*fn)(void *arg), void *arg)
 {
 	int self, err;
 
-	if (prog_fd < 0)
-		return sl_dp_xdp_detach_netns(netns_fd, ifindex);
 	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (self < 0)
 		return sl_errf(-errno, "open own netns: %s", strerror(errno));
@@ -835,34 +838,84 @@ int sl_dp_xdp_attach_netns(int netns_fd, const char *ifname, int ifindex, int pr
 		close(self);
 		return err;
 	}
-	/* bpf_xdp_attach talks netlink in the current netns: the container's here. */
-	err = bpf_xdp_attach(ifindex, prog_fd, XDP_FLAGS_DRV_MODE, NULL);
-	if (err == -EEXIST || err == -EBUSY)
-		err = 0; /* something is attached already: NAPI is on either way */
-	if (setns(self, CLONE_NEWNET) < 0)
-		err = sl_errf(-errno, "return to own netns: %s", strerror(errno));
-	close(self);
-	if (err)
-		return sl_errf(err, "attach XDP to container interface %s: %s", ifname,
-			       strerror(-err));
-	return 0;
-}
-
-int sl_dp_xdp_detach_netns(int netns_fd, int ifindex)
-{
-	int self, err = 0;
-
-	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0)
-		return sl_errf(-errno, "open own netns: %s", strerror(errno));
-	if (setns(netns_fd, CLONE_NEWNET) < 0) {
-		err = sl_errf(-errno, "enter container netns: %s", strerror(errno));
-		close(self);
-		return err;
-	}
-	bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL);
+	err = fn(arg);
 	if (setns(self, CLONE_NEWNET) < 0)
 		err = sl_errf(-errno, "return to own netns: %s", strerror(errno));
 	close(self);
 	return err;
+}
+
+struct netns_attach {
+	const char *ifname;
+	int ifindex;
+	int prog_fd;
+};
+
+static int xdp_attach_here(void *arg)
+{
+	const struct netns_attach *a = arg;
+	int err = bpf_xdp_attach(a->ifindex, a->prog_fd, XDP_FLAGS_DRV_MODE, NULL);
+
+	if (err == -EEXIST || err == -EBUSY)
+		err = 0; /* something is attached already: NAPI is on either way */
+	if (err)
+		return sl_errf(err, "attach XDP to container interface %s: %s", a->ifname,
+			       strerror(-err));
+	return 0;
+}
+
+static int xdp_detach_here(void *arg)
+{
+	const struct netns_attach *a = arg;
+
+	bpf_xdp_detach(a->ifindex, XDP_FLAGS_DRV_MODE, NULL);
+	return 0;
+}
+
+int sl_dp_xdp_attach_netns(int netns_fd, const char *ifname, int ifindex, int prog_fd)
+{
+	struct netns_attach a = {ifname, ifindex, prog_fd};
+
+	if (prog_fd < 0)
+		return sl_dp_xdp_detach_netns(netns_fd, ifindex);
+	return in_netns(netns_fd, xdp_attach_here, &a);
+}
+
+int sl_dp_xdp_detach_netns(int netns_fd, int ifindex)
+{
+	struct netns_attach a = {NULL, ifindex, -1};
+
+	return in_netns(netns_fd, xdp_detach_here, &a);
+}
+
+static int tc_attach_here(void *arg)
+{
+	const struct netns_attach *a = arg;
+
+	return sl_dp_attach_tc_ingress(a->ifindex, a->ifname, a->prog_fd);
+}
+
+static int tc_detach_here(void *arg)
+{
+	const struct netns_attach *a = arg;
+	int err = sl_dp_detach_tc_ingress(a->ifindex);
+
+	if (err)
+		return sl_errf(err, "detach tc ingress program from %s: %s", a->ifname,
+			       strerror(-err));
+	return 0;
+}
+
+int sl_dp_tc_attach_netns(int netns_fd, const char *ifname, int ifindex, int prog_fd)
+{
+	struct netns_attach a = {ifname, ifindex, prog_fd};
+
+	return in_netns(netns_fd, tc_attach_here, &a);
+}
+
+int sl_dp_tc_detach_netns(int netns_fd, const char *ifname, int ifindex)
+{
+	struct netns_attach a = {ifname, ifindex, -1};
+
+	return in_netns(netns_fd, tc_detach_here, &a);
 }

@@ -25,6 +25,7 @@ struct sl_dp {
 	int prog_uplink;     /* sl_up_ingress: uplinks */
 	int prog_xdp_uplink; /* sl_xdp_uplink: XDP on uplinks */
 	int prog_xdp_pass;   /* sl_xdp_pass: container side of endpoint veths in XDP mode */
+	int prog_dns_lo;     /* sl_dns_lo: lo of connected containers (DNS port) */
 	int map_endpoints;
 	int map_ifaces;
 	int map_subnets;
@@ -92,6 +93,9 @@ enum sl_xdp_mode sl_dp_xdp_query(int ifindex);
 /* Attach prog natively to ifindex inside another netns (the container's). */
 int sl_dp_xdp_attach_netns(int netns_fd, const char *ifname, int ifindex, int prog_fd);
 int sl_dp_xdp_detach_netns(int netns_fd, int ifindex);
+/* sluice's tc ingress program on ifindex of the namespace behind netns_fd, or none. */
+int sl_dp_tc_attach_netns(int netns_fd, const char *ifname, int ifindex, int prog_fd);
+int sl_dp_tc_detach_netns(int netns_fd, const char *ifname, int ifindex);
 
 /* tc clsact ingress, direct action; replaces what sluice attached before. */
 int sl_dp_attach_tc_ingress(int ifindex, const char *ifname, int prog_fd);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * test_endpoint.c - BPF_PROG_TEST_RUN table for the tc program sl_ep_ingress
- * (bpf/sl_endpoint.bpf.c): one row per outcome of bpf/lib/local_fwd.h.
+ * test_endpoint.c - BPF_PROG_TEST_RUN tables for the tc programs of
+ * bpf/sl_endpoint.bpf.c: sl_ep_ingress, one row per outcome of
+ * bpf/lib/local_fwd.h, and sl_dns_lo (see the second table below).
  *
  * Each row gives the map setup (the default fixture below, changed by
  * SETUP_* flags), the input frame, and what must come out: the tc verdict,
@@ -117,6 +118,11 @@ struct pkt_desc {
 	__u32 ihl;	 /* IPv4 ihl field */
 	__u32 tot_len;	 /* IPv4 tot_len field, host order */
 	__u16 trunc_len; /* 0, or cut the frame to this many bytes */
+	/* TCP/UDP, host order; 0: from port 40000 to 80 (TCP) or 53 (UDP) */
+	__u16 sport, dport;
+	__u8 tcp_flags;	  /* PKT_TCP_*; 0: a SYN */
+	__u8 udp_payload; /* UDP payload bytes (TCP always carries 16) */
+	bool udp_no_csum; /* UDP checksum field 0: "no checksum" */
 };
 
 #define CTR_NONE (-1) /* no counter may move */
@@ -406,17 +412,114 @@ static const struct ep_case cases[] = {
 	},
 };
 
+/* ---- the sl_dns_lo table ------------------------------------------------- */
+
+/*
+ * sl_dns_lo runs at tc ingress on a container's lo: a query to
+ * 127.0.0.11:53 goes to sluice-dnsd's inner port, and the answer from that
+ * port comes back from 53. Every other frame, and the verdict, is TC_ACT_OK
+ * with the frame untouched. The expected frame of a rewrite is built anew
+ * with the expected ports, so its checksums are computed from scratch, not
+ * updated; the output's L4 checksum is verified on its own as well.
+ */
+#define LO_ADDR	    "127.0.0.1"
+#define DNS_ADDR    "127.0.0.11" /* SL_DNS_ADDR: run_dns_case checks it */
+#define CLIENT_PORT 40000
+
+/* A UDP datagram with a 32-byte body, or a TCP segment, on lo. */
+#define LO_UDP(src, sp, dst, dp, ...)                                                              \
+	{                                                                                          \
+		.saddr = (src), .daddr = (dst), .l4 = IPPROTO_UDP, .sport = (sp), .dport = (dp),   \
+		.udp_payload = 32, __VA_ARGS__                                                     \
+	}
+#define LO_TCP(src, sp, dst, dp, flags)                                                            \
+	{                                                                                          \
+		.saddr = (src), .daddr = (dst), .l4 = IPPROTO_TCP, .sport = (sp), .dport = (dp),   \
+		.tcp_flags = (flags)                                                               \
+	}
+
+struct dns_case {
+	const char *name;
+	struct pkt_desc in;
+	struct pkt_desc out; /* the rewritten frame; .saddr NULL: output == input */
+};
+
+static const struct dns_case dns_cases[] = {
+	/* 127.0.0.11:53 <-> 127.0.0.11:SL_DNS_INNER_PORT */
+	{
+		.name = "dns_lo_udp_query",
+		.in = LO_UDP(LO_ADDR, CLIENT_PORT, DNS_ADDR, SL_DNS_PORT),
+		.out = LO_UDP(LO_ADDR, CLIENT_PORT, DNS_ADDR, SL_DNS_INNER_PORT),
+	},
+	{
+		.name = "dns_lo_udp_answer",
+		.in = LO_UDP(DNS_ADDR, SL_DNS_INNER_PORT, LO_ADDR, CLIENT_PORT),
+		.out = LO_UDP(DNS_ADDR, SL_DNS_PORT, LO_ADDR, CLIENT_PORT),
+	},
+	{
+		/* a UDP checksum of 0 ("none") must stay 0 */
+		.name = "dns_lo_udp_query_no_csum",
+		.in = LO_UDP(LO_ADDR, CLIENT_PORT, DNS_ADDR, SL_DNS_PORT, .udp_no_csum = true),
+		.out = LO_UDP(LO_ADDR, CLIENT_PORT, DNS_ADDR, SL_DNS_INNER_PORT,
+			      .udp_no_csum = true),
+	},
+	{
+		.name = "dns_lo_tcp_syn",
+		.in = LO_TCP(LO_ADDR, CLIENT_PORT, DNS_ADDR, SL_DNS_PORT, PKT_TCP_SYN),
+		.out = LO_TCP(LO_ADDR, CLIENT_PORT, DNS_ADDR, SL_DNS_INNER_PORT, PKT_TCP_SYN),
+	},
+	{
+		.name = "dns_lo_tcp_syn_ack",
+		.in = LO_TCP(DNS_ADDR, SL_DNS_INNER_PORT, LO_ADDR, CLIENT_PORT,
+			     PKT_TCP_SYN | PKT_TCP_ACK),
+		.out = LO_TCP(DNS_ADDR, SL_DNS_PORT, LO_ADDR, CLIENT_PORT,
+			      PKT_TCP_SYN | PKT_TCP_ACK),
+	},
+	/* untouched */
+	{
+		/* a DNS server of the container's own keeps port 53 */
+		.name = "dns_lo_untouched_own_server",
+		.in = LO_UDP(LO_ADDR, CLIENT_PORT, LO_ADDR, SL_DNS_PORT),
+	},
+	{
+		.name = "dns_lo_untouched_other_port",
+		.in = LO_UDP(LO_ADDR, CLIENT_PORT, DNS_ADDR, SL_DNS_PORT + 1),
+	},
+	{
+		/* from 127.0.0.11 but not from the inner port */
+		.name = "dns_lo_untouched_from_port_53",
+		.in = LO_UDP(DNS_ADDR, SL_DNS_PORT, LO_ADDR, CLIENT_PORT),
+	},
+	{
+		.name = "dns_lo_untouched_icmp",
+		.in = {.saddr = LO_ADDR, .daddr = DNS_ADDR, .l4 = IPPROTO_ICMP},
+	},
+	{
+		.name = "dns_lo_untouched_ipv6",
+		.in = {.kind = PK_IPV6},
+	},
+	{
+		/* tot_len 24: a complete IPv4 packet with a 4-byte UDP header */
+		.name = "dns_lo_untouched_udp_truncated",
+		.in = LO_UDP(LO_ADDR, CLIENT_PORT, DNS_ADDR, SL_DNS_PORT, .tot_len = FAULT(24),
+			     .trunc_len = ETH_HLEN + 24),
+	},
+};
+
 /* ---- building frames ------------------------------------------------------ */
 
 static void build_ipv4(struct pkt *p, const struct pkt_desc *d)
 {
+	__u16 sport = d->sport ? d->sport : 40000;
+
 	pkt_ipv4(p, d->saddr, d->daddr, d->l4, opt_router_alert, d->opt_len);
 	switch (d->l4) {
 	case IPPROTO_TCP:
-		pkt_tcp(p, 40000, 80, 16);
+		pkt_tcp_flags(p, sport, d->dport ? d->dport : 80,
+			      d->tcp_flags ? d->tcp_flags : PKT_TCP_SYN, 16);
 		break;
 	case IPPROTO_UDP:
-		pkt_udp(p, 40000, 53, 0);
+		pkt_udp(p, sport, d->dport ? d->dport : 53, d->udp_payload);
 		break;
 	case IPPROTO_ICMP:
 		pkt_icmp_echo(p, 0x77, 1, 24);
@@ -454,6 +557,8 @@ static void build_frame(struct pkt *p, const struct pkt_desc *d)
 		break;
 	}
 	pkt_finish(p);
+	if (d->udp_no_csum)
+		((struct udphdr *)(p->data + p->l4))->check = 0;
 
 	if (p->l3_proto == ETH_P_IP && (d->version || d->ihl || d->tot_len)) {
 		struct iphdr *ip = pkt_ip4hdr(p);
@@ -593,6 +698,21 @@ static void check_bytes(const __u8 *got, const __u8 *want, size_t len)
 	SL_ASSERT(i == len, "output frame == expected bytes");
 }
 
+/* One BPF_PROG_TEST_RUN of prog_fd on the frame in; out is poisoned first. */
+static int test_run_frame(int prog_fd, const struct pkt *in, struct __sk_buff *ctx, __u8 *out,
+			  size_t out_size, struct bpf_test_run_opts *opts)
+{
+	memset(out, 0xa5, out_size);
+	opts->data_in = in->data;
+	opts->data_size_in = (__u32)in->len;
+	opts->data_out = out;
+	opts->data_size_out = (__u32)out_size;
+	opts->ctx_in = ctx;
+	opts->ctx_size_in = sizeof(*ctx);
+	opts->repeat = 1;
+	return bpf_prog_test_run_opts(prog_fd, opts);
+}
+
 static void run_case(struct sl_endpoint_test *skel, const struct ep_case *c, int ncpu)
 {
 	int prog_fd = bpf_program__fd(skel->progs.sl_ep_ingress);
@@ -619,15 +739,7 @@ static void run_case(struct sl_endpoint_test *skel, const struct ep_case *c, int
 	if (err)
 		return;
 
-	memset(out, 0xa5, sizeof(out));
-	opts.data_in = in.data;
-	opts.data_size_in = (__u32)in.len;
-	opts.data_out = out;
-	opts.data_size_out = sizeof(out);
-	opts.ctx_in = &ctx;
-	opts.ctx_size_in = sizeof(ctx);
-	opts.repeat = 1;
-	err = bpf_prog_test_run_opts(prog_fd, &opts);
+	err = test_run_frame(prog_fd, &in, &ctx, out, sizeof(out), &opts);
 	if (c->may_refuse && err == -EINVAL) {
 		printf("  %s: note: the kernel refused the frame (-EINVAL), the program did not "
 		       "run\n",
@@ -665,7 +777,79 @@ static void run_case(struct sl_endpoint_test *skel, const struct ep_case *c, int
 	}
 }
 
+/* The TCP/UDP ports of an IPv4 frame without options, host order. */
+static void frame_ports(const __u8 *frame, __u16 *sport, __u16 *dport)
+{
+	const __u8 *l4 = frame + ETH_HLEN + sizeof(struct iphdr);
+
+	*sport = (__u16)(l4[0] << 8 | l4[1]);
+	*dport = (__u16)(l4[2] << 8 | l4[3]);
+}
+
+static void run_dns_case(struct sl_endpoint_test *skel, const struct dns_case *c)
+{
+	int prog_fd = bpf_program__fd(skel->progs.sl_dns_lo);
+	struct __sk_buff ctx = {.ifindex = 1}; /* lo */
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	__u8 out[PKT_MAX * 2];
+	struct pkt in, want;
+	__u16 sport, dport;
+	int in_sum, err;
+
+	SL_ASSERT_EQ(ntohl(pkt_addr4(DNS_ADDR)), SL_DNS_ADDR, "DNS_ADDR is SL_DNS_ADDR");
+	build_frame(&in, &c->in);
+	if (c->out.saddr)
+		build_frame(&want, &c->out);
+	else
+		want = in;
+	SL_ASSERT_EQ(want.len, in.len, "expected frame as long as the input");
+	if (want.len != in.len)
+		return;
+
+	err = test_run_frame(prog_fd, &in, &ctx, out, sizeof(out), &opts);
+	SL_ASSERT_EQ(err, 0, "BPF_PROG_TEST_RUN result");
+	if (err)
+		return;
+	SL_ASSERT_EQ(opts.retval, TC_ACT_OK, "tc verdict");
+	SL_ASSERT_EQ(opts.data_size_out, in.len, "output frame length");
+	if (opts.data_size_out != in.len)
+		return;
+	if (c->out.saddr) {
+		frame_ports(out, &sport, &dport);
+		SL_ASSERT_EQ(sport, c->out.sport, "output source port");
+		SL_ASSERT_EQ(dport, c->out.dport, "output destination port");
+	}
+	check_bytes(out, want.data, in.len);
+
+	if (in.l3_proto != ETH_P_IP)
+		return;
+	SL_ASSERT_EQ(pkt_frame_ip4_sum(out, in.len), 0xffff, "output IPv4 header checksum valid");
+	/* a whole TCP/UDP segment, rewritten or not, must come out valid */
+	in_sum = pkt_frame_l4_sum(in.data, in.len);
+	if (in_sum < 0)
+		return;
+	if (c->in.udp_no_csum) {
+		const struct udphdr *uh = (const struct udphdr *)(out + in.l4);
+
+		SL_ASSERT_EQ(uh->check, 0, "output UDP checksum still 0 (none)");
+	} else {
+		SL_ASSERT_EQ(in_sum, 0xffff, "input TCP/UDP checksum valid (as built)");
+		SL_ASSERT_EQ(pkt_frame_l4_sum(out, in.len), 0xffff,
+			     "output TCP/UDP checksum valid");
+	}
+}
+
 /* ---- main ----------------------------------------------------------------- */
+
+/* Count the case named sl_t_cur that just ran, and print its line. */
+static void case_done(void)
+{
+	if (sl_t_cur_failed)
+		sl_t_failed++;
+	else
+		sl_t_passed++;
+	printf("%s %s\n", sl_t_cur_failed ? "FAIL" : "ok  ", sl_t_cur);
+}
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -724,11 +908,13 @@ int main(void)
 		sl_t_cur = cases[i].name;
 		sl_t_cur_failed = 0;
 		run_case(skel, &cases[i], ncpu);
-		if (sl_t_cur_failed)
-			sl_t_failed++;
-		else
-			sl_t_passed++;
-		printf("%s %s\n", sl_t_cur_failed ? "FAIL" : "ok  ", cases[i].name);
+		case_done();
+	}
+	for (i = 0; i < sizeof(dns_cases) / sizeof(dns_cases[0]); i++) {
+		sl_t_cur = dns_cases[i].name;
+		sl_t_cur_failed = 0;
+		run_dns_case(skel, &dns_cases[i]);
+		case_done();
 	}
 out:
 	sl_endpoint_test__destroy(skel);

@@ -166,6 +166,31 @@ check "no DNS socket in the host namespace" eval \
 check_fails "echo (not connected) gets no answer" \
 	ip netns exec "$E" dig +time=1 +tries=1 @127.0.0.11 bravo
 
+# --- port 53 stays the container's -----------------------------------------------
+# sluice-dnsd listens on 127.0.0.11:53053 and sl_dns_lo on each container's lo
+# maps 53 to it, so a container can run a DNS server of its own on port 53.
+
+dns_lo() { tc -n "$1" filter show dev lo ingress 2>/dev/null | grep -q sl_dns_lo; }
+check "sl_dns_lo sits on the lo of connected containers (alpha, delta)" eval 'dns_lo $A && dns_lo $D'
+check_fails "and not on echo's (not connected)" dns_lo "$E"
+bg ip netns exec "$C" "$STUB" 0.0.0.0 53 >/dev/null 2>&1
+OWN_PID=$BG_PID
+check "charlie runs its own DNS server on 0.0.0.0:53, UDP and TCP" eval \
+	'wait_for 5 eval "ip netns exec $C ss -Hlun | grep -q \"0.0.0.0:53 \"" &&
+	 ip netns exec $C ss -Hltn | grep -q "0.0.0.0:53 "'
+check "charlie still gets sluice's names at 127.0.0.11:53, UDP and TCP" eval \
+	'[ "$(short $C delta)" = "$IP_DB" ] && [ "$(short $C delta +tcp)" = "$IP_DB" ]'
+check "charlie's own server answers on 127.0.0.1:53 and its address" eval \
+	'[ "$(ip netns exec $C dig +time=2 +tries=1 +short @127.0.0.1 foo.example)" = 203.0.113.4 ] &&
+	 [ "$(ip netns exec $C dig +time=2 +tries=1 +short @$IP_C foo.example +tcp)" = 203.0.113.4 ]'
+kill "$OWN_PID" 2>/dev/null
+timeout 5 tail --pid="$OWN_PID" -f /dev/null
+check "delta leaves back: sl_dns_lo stays (front is in the same namespace)" eval \
+	'sl network disconnect back delta >/dev/null && dns_lo $D && [ "$(short $D alpha)" = "$IP_A" ]'
+check "delta joins back again" eval \
+	'sl network connect back delta --netns /run/netns/$D --ifname eth1 >/dev/null && dns_lo $D'
+IP_DB=$(ip_of back delta)
+
 # --- forwarding -----------------------------------------------------------------
 
 check "forwarded name resolves through the stub upstream" eval \
@@ -229,7 +254,8 @@ check "disconnect bravo: gone for alpha within 100 ms" eval \
 check "alias web drops bravo's address" eval \
 	'! short $A web | grep -qx "$IP_B"'
 check "bravo (no network left) has no DNS socket any more" eval \
-	'sleep 0.1; ! ip netns exec $B ss -Hlun | grep -q "127.0.0.11:53"'
+	'sleep 0.1; ! ip netns exec $B ss -Hlun | grep -q "127.0.0.11:53053 "'
+check_fails "nor sl_dns_lo on its lo" dns_lo "$B"
 check "reconnect bravo with another alias" eval \
 	'sl network connect front bravo --netns /run/netns/$B --alias db >/dev/null && sleep 0.1 &&
 	 [ "$(short $A db)" = "$(ip_of front bravo)" ]'
@@ -281,5 +307,12 @@ check "foreground -d logs to stderr and exits on SIGTERM" eval '
 	kill -TERM $(dnsd_pid) && sleep 0.3 && [ ! -e "$PIDFILE" ] &&
 	grep -q "stopping" "$RESOLV.log"'
 rm -f "$RESOLV.log"
+
+check "down takes sl_dns_lo off every container's lo" eval \
+	'sl down >/dev/null && ! dns_lo $A && ! dns_lo $B && ! dns_lo $D'
+check "up puts it back, and names resolve again" eval \
+	'sl up --no-dns >/dev/null && dns_lo $A && dns_lo $D && dnsd_start --no-upstream &&
+	 [ "$(short $A bravo)" = "$(ip_of front bravo)" ]'
+dnsd_stop
 
 summary
