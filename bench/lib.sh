@@ -350,7 +350,7 @@ link_stat() {
 # that is up ("na" otherwise). The CLI runs for the instances side by side,
 # and its JSON is read with bash (jq only if the layout is not the compact
 # one expected).
-SL_COUNTERS="nat_new nat_fwd nat_reply sock_xlate"
+SL_COUNTERS="nat_new nat_fwd nat_reply sock_xlate drop_not_allowed"
 declare -A SLC
 sl_stats_all() {
 	local inst up k out pids=() ws='[[:space:]]*'

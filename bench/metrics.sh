@@ -23,6 +23,8 @@
 #                                   layer per second (forwarded packet rate)
 #   udp_wire_offered_pps     pkt/s  what xdpgen sent per second
 #   udp_wire_loss_pct        %      (sent - forwarded) / sent
+#   udp_drop_pps             pkt/s  sluice paths: xdpgen frames to a port whose --allow
+#                                   list refuses the client, dropped per second
 #
 # D_RR, D_TPUT, D_CONN, D_UDP (seconds) come from the driver's mode.
 
@@ -208,6 +210,23 @@ udp_in() {
 		END { exit n != 1 }'
 }
 
+# wire_begin: what xdpgen needs of the path's first interface (T_GPEER in
+# T_GPEER_NS): its MAC address in WIRE_MAC, and NAPI, which a veth has with
+# XDP or with GRO on: GRO is switched on until wire_end (WIRE_GRO holds the
+# setting to restore). 1, with MOUT saying why, when either is missing.
+wire_begin() {
+	WIRE_MAC=$(ip -n "$T_GPEER_NS" -j link show "$T_GPEER" 2>/dev/null | jq -r '.[0].address // empty' 2>/dev/null)
+	WIRE_GRO=$(in_ns "$T_GPEER_NS" ethtool -k "$T_GPEER" 2>/dev/null | awk '$1 == "generic-receive-offload:" { print $2 }')
+	if [ -z "$WIRE_MAC" ] || [ -z "$WIRE_GRO" ]; then
+		MOUT="no MAC address or GRO state for $T_GPEER in $T_GPEER_NS"
+		return 1
+	fi
+	[ "$WIRE_GRO" = on ] || x udp_wire "$T_GPEER_NS" ethtool -K "$T_GPEER" gro on
+}
+wire_end() {
+	[ "$WIRE_GRO" = on ] || x udp_wire "$T_GPEER_NS" ethtool -K "$T_GPEER" gro off
+}
+
 # m_udp_wire: the forwarded packet rate when frames arrive as from a NIC.
 # udpflood's datagrams cost the client a socket send and an skb each, and a
 # veth peer with XDP copies each into an XDP buffer: that measures the
@@ -224,21 +243,17 @@ udp_in() {
 # taken where the path ends, at the server namespace's UDP layer (udpsink
 # reads the port; what its buffer could not hold counts too).
 m_udp_wire() {
-	local mac gro in0 in1 fwd="" rate=""
+	local in0 in1 fwd="" rate=""
 	local -a CLIENT_PIN=("${WIRE_GEN_PIN[@]}") SERVER_PIN=("${WIRE_SINK_PIN[@]}")
-	mac=$(ip -n "$T_GPEER_NS" -j link show "$T_GPEER" 2>/dev/null | jq -r '.[0].address // empty' 2>/dev/null)
-	gro=$(in_ns "$T_GPEER_NS" ethtool -k "$T_GPEER" 2>/dev/null | awk '$1 == "generic-receive-offload:" { print $2 }')
-	if [ -z "$mac" ] || [ -z "$gro" ]; then
-		MOUT="no MAC address or GRO state for $T_GPEER in $T_GPEER_NS"
+	if ! wire_begin; then
 		udp_rows udp_wire_pps udp_wire_offered_pps udp_wire_loss_pct "" "" "" ""
 		return
 	fi
-	[ "$gro" = on ] || x udp_wire "$T_GPEER_NS" ethtool -K "$T_GPEER" gro on
 	in0=$(udp_in "$T_SNS")
-	udp_sink_run udp_wire "$XDPGEN" -i "$T_GIF" -m "$mac" -a "$T_IP" -p "$T_UP" -t "$D_UDP" \
-		-f "$UDP_FLOWS" -s "$UDP_SIZE"
+	udp_sink_run udp_wire "$XDPGEN" -i "$T_GIF" -m "$WIRE_MAC" -a "$T_IP" -p "$T_UP" \
+		-t "$D_UDP" -f "$UDP_FLOWS" -s "$UDP_SIZE"
 	in1=$(udp_in "$T_SNS")
-	[ "$gro" = on ] || x udp_wire "$T_GPEER_NS" ethtool -K "$T_GPEER" gro off
+	wire_end
 	MOUT+=$'\n'"UDP in $T_SNS: $in0 -> $in1; udpsink: $SOUT"
 	printf '    # UDP in %s: %s -> %s\n' "$T_SNS" "$in0" "$in1" >>"$CMDLOG"
 	if [ -n "$in0" ] && [ -n "$in1" ] && [ -n "$(kv seconds "$MOUT")" ]; then
@@ -249,8 +264,40 @@ m_udp_wire() {
 		"$(kv sent "$MOUT")" "$fwd"
 }
 
+# m_udp_drop (the sluice paths, T_DP set): how fast the path throws away
+# what its --allow list refuses, the flood a published port must shrug off.
+# xdpgen sends frames as for udp_wire, to T_DP, published with an --allow
+# list that leaves the client out. The drop runs in the NAPI poll on the
+# generator's CPU, so the rate xdpgen keeps is the rate the drop keeps up
+# with. It counts only if sluice's drop_not_allowed rose by at least 99 %
+# of what was sent and nothing reached the server namespace's UDP layer.
+m_udp_drop() {
+	[ -n "$T_DP" ] || return 0
+	local -a CLIENT_PIN=("${WIRE_GEN_PIN[@]}")
+	local d0 d1 in0 in1 sent ok=0
+	if wire_begin; then
+		sl_stats_all
+		d0=${SLC[$T_DINST.drop_not_allowed]}
+		in0=$(udp_in "$T_SNS")
+		measure udp_drop "$XDPGEN" -i "$T_GIF" -m "$WIRE_MAC" -a "$T_IP" -p "$T_DP" \
+			-t "$D_UDP" -f "$UDP_FLOWS" -s "$UDP_SIZE"
+		in1=$(udp_in "$T_SNS")
+		sl_stats_all
+		d1=${SLC[$T_DINST.drop_not_allowed]}
+		wire_end
+		sent=$(kv sent "$MOUT")
+		MOUT+=$'\n'"drop_not_allowed $d0 -> $d1; UDP in $T_SNS: $in0 -> $in1"
+		if [[ $d0 =~ ^[0-9]+$ && $d1 =~ ^[0-9]+$ && $sent =~ ^[0-9]+$ ]] && [ "$sent" -gt 0 ] &&
+			[ $((d1 - d0)) -ge $((sent * 99 / 100)) ] && [ -n "$in0" ] && [ "$in1" = "$in0" ]; then
+			ok=1
+		fi
+	fi
+	[ $ok = 1 ] || fail_note udp_drop
+	emit udp_drop_pps "$([ $ok = 1 ] && kv pps "$MOUT")" pkt/s "$ok"
+}
+
 # The metrics of one path in one round, in this order.
-METRICS=(m_tcp_rr_1 m_tcp_rr_1k m_udp_rr "m_tput 1" "m_tput 4" m_conn m_udp_pps m_udp_wire)
+METRICS=(m_tcp_rr_1 m_tcp_rr_1k m_udp_rr "m_tput 1" "m_tput 4" m_conn m_udp_pps m_udp_wire m_udp_drop)
 # The warm-up round (discarded): ARP, routes, conntrack, BPF maps, servers and
 # page cache warmed by one short run of each kind of traffic. sockperf is
 # left out: it warms up by itself and each run costs 2 s of fixed overhead.

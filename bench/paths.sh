@@ -79,6 +79,11 @@ P_IP3=5201 # iperf3 -s
 P_CC=7001  # connrate server -m close
 P_CE=7002  # connrate server -m echo
 P_US=9001  # udpsink (UDP packet rate), started per measurement
+# udp_drop (sluice paths): published with an --allow list that leaves the
+# client out, so every packet to it is dropped by sluice. The allowed range
+# is a documentation prefix: a filter entry, never a destination.
+P_DENY=9002
+DENY_ALLOW=198.51.100.0/24
 # What a published path maps: PROTO:CONTAINER_PORT.
 PUB_PORTS="tcp:$P_SP udp:$P_SP tcp:$P_IP3 tcp:$P_CC tcp:$P_CE udp:$P_US"
 # Host-port offsets of the published paths. Local paths use offsets too: a
@@ -111,6 +116,8 @@ targets_at() {
 	T_CWRAP=()
 	# udp_wire: the client's interface and its peer (the path's first hop).
 	T_GIF=eth0 T_GPEER=$UPLINK T_GPEER_NS=$HOST_NS
+	# udp_drop: the denied port and the sluice instance that drops (sluice paths).
+	T_DP="" T_DINST=""
 }
 # local_client: the client is a process of the bench host namespace, in the
 # cgroup that sluice-socket's hooks are attached to.
@@ -438,9 +445,13 @@ path_sluice_tc_setup() {
 	SL_UP=1
 	sl_container "$SL_INST" bench ctr "$SLUICE_SUBNET" "$SLUICE_NS" "$SLUICE_CTR_IP" || return 1
 	sl_publish "$SL_INST" ctr "" "$OFF_SLUICE" $PUB_PORTS || return 1
+	sl_publish_denied "$SL_INST" ctr "$OFF_SLUICE" || return 1
 	servers_start "$SLUICE_NS"
 }
-path_sluice_tc_target() { targets_at "$HOST_IP" "$OFF_SLUICE" "$SLUICE_NS"; }
+path_sluice_tc_target() {
+	targets_at "$HOST_IP" "$OFF_SLUICE" "$SLUICE_NS"
+	T_DP=$((P_DENY + OFF_SLUICE)) T_DINST=$SL_INST
+}
 path_sluice_tc_check() {
 	rose sl_new sl_fwd sl_reply
 	still_sluice tc
@@ -478,6 +489,16 @@ sl_publish() {
 	done
 	out=$(sl_in "$inst" port publish "$ctr" "${specs[@]}" 2>&1) || {
 		PATH_WHY="sluice --instance $inst port publish $ctr ${specs[*]} failed: $out"
+		return 1
+	}
+}
+
+# sl_publish_denied INSTANCE CONTAINER OFFSET: udp_drop's port, P_DENY/udp
+# on P_DENY + OFFSET, allowed only from DENY_ALLOW (not the client).
+sl_publish_denied() {
+	local out spec="$((P_DENY + $3)):$P_DENY/udp"
+	out=$(sl_in "$1" port publish "$2" "$spec" --allow "$DENY_ALLOW" 2>&1) || {
+		PATH_WHY="sluice --instance $1 port publish $2 $spec --allow $DENY_ALLOW failed: $out"
 		return 1
 	}
 }
@@ -532,6 +553,7 @@ path_sluice_xdp_setup() {
 	}
 	sl_container "$SLX_INST" "$XDP_NET" "$XDP_CTR" "$XDP_SUBNET" "$XDP_NS" "$XDP_CTR_IP" || return 1
 	sl_publish "$SLX_INST" "$XDP_CTR" "" "$OFF_XDP" $PUB_PORTS || return 1
+	sl_publish_denied "$SLX_INST" "$XDP_CTR" "$OFF_XDP" || return 1
 	servers_start "$XDP_NS" || return 1
 	wait_for 5 in_ns "$CLIENT_NS" ping -c 1 -W 1 "$XHOST_IP" >/dev/null || {
 		PATH_WHY="the client cannot ping $XHOST_IP over the XDP uplink"
@@ -544,6 +566,7 @@ path_sluice_xdp_setup() {
 path_sluice_xdp_target() {
 	targets_at "$XHOST_IP" "$OFF_XDP" "$XDP_NS"
 	T_GIF=$XCLIENT_IF T_GPEER=$XUPLINK
+	T_DP=$((P_DENY + OFF_XDP)) T_DINST=$SLX_INST
 }
 path_sluice_xdp_check() {
 	local mode

@@ -251,7 +251,7 @@ warnings() {
 	fi
 	steal=$(awk -F, 'NR > 1 && $5 == "steal_pct" && $3 == 0 && $6 > m { m = $6 } END { if (m > 2) print m }' "$CSV")
 	[ -n "$steal" ] && w+=("CPU steal up to $steal % in a round")
-	spread=$(awk -F, 'NR > 1 && $4 > 0 && ($2 ~ /^(tcp_rr_1_p50|tcp_rr_1k_p50|udp_rr_p50|tput_1|tput_4|conn_rate|udp_pps|udp_wire_pps)$/) &&
+	spread=$(awk -F, 'NR > 1 && $4 > 0 && ($2 ~ /^(tcp_rr_1_p50|tcp_rr_1k_p50|udp_rr_p50|tput_1|tput_4|conn_rate|udp_pps|udp_wire_pps|udp_drop_pps)$/) &&
 		($6 - $5) > 0.5 * $4 { printf "%s%s %s", sep, $1, $2; sep = ", " }' "$DIR/stats.csv")
 	[ -n "$spread" ] && w+=("min–max spread above 50 % of the median: $spread")
 	# Paths that failed as a whole are listed under Paths; the noise columns
@@ -341,6 +341,21 @@ warnings() {
 				r:direct:udp_wire_pps r:host:udp_wire_pps r:bridge-dnat:udp_wire_pps r:sluice-tc:udp_wire_pps
 		done
 	fi
+	if grep -q ',udp_drop_pps,' "$DIR/stats.csv"; then
+		echo
+		echo "## Dropping a refused source"
+		echo
+		echo "The same frames, to a port published with --allow $(envv deny_allow) (the client is"
+		echo "not in it): packets/s that sluice drops, the drop running on the generator's CPU."
+		echo "A run counts only if sluice's drop_not_allowed counter rose by what was sent and"
+		echo "nothing reached the container."
+		echo
+		row "path" "dropped pkt/s" "vs sluice-tc"
+		row "---" "---:" "---:"
+		for p in "${RPATHS[@]}"; do
+			has "$p" udp_drop_pps && trow "$p" c:udp_drop_pps r:sluice-tc:udp_drop_pps
+		done
+	fi
 	if [ ${#LPATHS[@]} -gt 0 ]; then
 		echo
 		echo "## Local clients (a process on the host)"
@@ -369,6 +384,9 @@ warnings() {
 			if grep -q ',udp_wire_pps,' "$DIR/stats.csv"; then
 				echo "- the same with frames from the wire, end to end: $(goal_ratio sluice-xdp sluice-tc udp_wire_pps 1.5) and $(goal_ratio sluice-xdp bridge-dnat udp_wire_pps 3)"
 				echo "- the ceiling of that measure: direct, with no datapath at all, forwards $(ratio direct sluice-tc udp_wire_pps) sluice-tc's packets/s"
+			fi
+			if grep -q ',udp_drop_pps,' "$DIR/stats.csv"; then
+				echo "- --allow drops happen in XDP, the cheapest place: sluice-xdp drops $(ratio sluice-xdp sluice-tc udp_drop_pps) the packets/s of sluice-tc"
 			fi
 		fi
 		if [ -n "${STATUS[sluice-socket]:-}" ]; then

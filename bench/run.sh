@@ -15,7 +15,7 @@
 #
 # Paths: direct host bridge-dnat docker-proxy sluice-tc sluice-xdp (remote
 # client) and direct-local docker-proxy-local sluice-socket (local client).
-# Metrics: tcp_rr_1 tcp_rr_1k udp_rr tput_1 tput_4 conn udp_pps udp_wire (or all).
+# Metrics: tcp_rr_1 tcp_rr_1k udp_rr tput_1 tput_4 conn udp_pps udp_wire udp_drop (or all).
 #
 # Results go to bench/results/<date>-<shorthost>/ (smoke: under
 # <build>/bench/smoke/). See bench/README.md for the method.
@@ -43,7 +43,7 @@ smoke) WARMUP_ROUNDS=0 ROUNDS=${ROUNDS:-1} D_RR=1 D_TPUT=1 D_CONN=1 D_UDP=0.5
 	# (connect, request, reply, close) exercises flow setup, forwarding,
 	# replies and teardown on every path; 0.5 s of UDP packet rate the UDP
 	# mappings. --metrics all runs every metric once instead. No plots.
-	METRICS=(m_conn m_udp_pps m_udp_wire)
+	METRICS=(m_conn m_udp_pps m_udp_wire m_udp_drop)
 	export BENCH_PLOTS=${BENCH_PLOTS:-0} ;;
 quick) WARMUP_ROUNDS=1 ROUNDS=${ROUNDS:-3} D_RR=2 D_TPUT=3 D_CONN=3 D_UDP=2
 	W_RR=1 W_TPUT=1 W_CONN=1 W_UDP=1 ;;
@@ -52,14 +52,14 @@ full) WARMUP_ROUNDS=1 ROUNDS=${ROUNDS:-7} D_RR=5 D_TPUT=10 D_CONN=5 D_UDP=5
 esac
 case $ONLY_METRICS in
 "") ;;
-all) METRICS=(m_tcp_rr_1 m_tcp_rr_1k m_udp_rr "m_tput 1" "m_tput 4" m_conn m_udp_pps m_udp_wire) ;;
+all) METRICS=(m_tcp_rr_1 m_tcp_rr_1k m_udp_rr "m_tput 1" "m_tput 4" m_conn m_udp_pps m_udp_wire m_udp_drop) ;;
 *)
 	METRICS=()
 	for m in $ONLY_METRICS; do
 		case $m in
-		tcp_rr_1 | tcp_rr_1k | udp_rr | conn | udp_pps | udp_wire) METRICS+=("m_$m") ;;
+		tcp_rr_1 | tcp_rr_1k | udp_rr | conn | udp_pps | udp_wire | udp_drop) METRICS+=("m_$m") ;;
 		tput_1 | tput_4) METRICS+=("m_tput ${m#tput_}") ;;
-		*) echo "bench: unknown metric '$m' (tcp_rr_1 tcp_rr_1k udp_rr tput_1 tput_4 conn udp_pps udp_wire all)" >&2; exit 2 ;;
+		*) echo "bench: unknown metric '$m' (tcp_rr_1 tcp_rr_1k udp_rr tput_1 tput_4 conn udp_pps udp_wire udp_drop all)" >&2; exit 2 ;;
 		esac
 	done
 	;;
@@ -105,7 +105,7 @@ done
 for tool in "$CONNRATE" "$UDPFLOOD" "$UDPSINK" "$XDPGEN"; do
 	[ -x "$tool" ] || bench_cannot_run "$tool is missing: run 'make bench' (it builds it)"
 done
-if [[ " ${PATHS[*]} " == *" sluice-xdp "* ]] || [[ " ${METRICS[*]} " == *" m_udp_wire "* ]]; then
+if [[ " ${PATHS[*]} " == *" sluice-xdp "* ]] || [[ " ${METRICS[*]} " == *" m_udp_wire "* || " ${METRICS[*]} " == *" m_udp_drop "* ]]; then
 	command -v ethtool >/dev/null || bench_cannot_run "ethtool is missing: run 'make bench-deps'"
 fi
 mkdir -p /run/netns
@@ -140,6 +140,7 @@ commit=$(bench_commit "$REPO")
 	echo "conn_workers=$CONN_WORKERS conn_request_bytes=$CONN_SIZE"
 	echo "udp_payload_bytes=$UDP_SIZE"
 	echo "udp_flows=$UDP_FLOWS"
+	echo "deny_allow=$DENY_ALLOW"
 	echo "local_cgroup=$(cgroup2_root 2>/dev/null)/$PFX-clients"
 	echo "pinning=client:${CLIENT_PIN[*]:-none} servers:${SERVER_PIN[*]:-none} udp_wire:${WIRE_GEN_PIN[*]:-none}/${WIRE_SINK_PIN[*]:-none}"
 } >"$OUT/env.txt"
