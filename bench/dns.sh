@@ -207,22 +207,6 @@ q_status() {
 	[[ $out =~ status:\ ([A-Z]+), ]] && echo "${BASH_REMATCH[1]}"
 }
 
-# rss_kb PID / pss_kb PID: resident and proportional set size of a process.
-rss_kb() {
-	local k v
-	while read -r k v _; do
-		[ "$k" = VmRSS: ] && { echo "$v"; return; }
-	done <"/proc/$1/status" 2>/dev/null
-	echo na
-}
-pss_kb() {
-	local k v
-	while read -r k v _; do
-		[ "$k" = Pss: ] && { echo "$v"; return; }
-	done <"/proc/$1/smaps_rollup" 2>/dev/null
-	echo na
-}
-
 # us SECONDS: microseconds (SECONDS may be fractional).
 us() { awk -v s="$1" 'BEGIN { printf "%d\n", s * 1000000 }'; }
 now_us() { echo "${EPOCHREALTIME/./}"; }
@@ -836,7 +820,7 @@ measure_churn() {
 # run_server SERVER: one round of one server: the answer check, each kind
 # (saturating, then at the fixed rate), the churn run, the memory.
 run_server() {
-	local s=$1 k ok
+	local s=$1 k ok pss rss
 	log "round $ROUND: $s"
 	ROWBUF=$TMPD/rows
 	: >"$ROWBUF"
@@ -860,8 +844,9 @@ run_server() {
 		ok=1
 		measure_churn "$s" || ok=0
 		emit "$ROUND" "$s" churn check "$ok" bool
-		emit "$ROUND" "$s" mem rss_kb "$(rss_kb "${S_PID[$s]}")" kB
-		emit "$ROUND" "$s" mem pss_kb "$(pss_kb "${S_PID[$s]}")" kB
+		read -r pss rss < <(mem_kb "${S_PID[$s]}")
+		emit "$ROUND" "$s" mem rss_kb "$rss" kB
+		emit "$ROUND" "$s" mem pss_kb "$pss" kB
 	fi
 	cat "$ROWBUF" >>"$CSV"
 }

@@ -213,6 +213,15 @@ sl_touch() { _sl_touched[$1]=1; }
 # sl ARGS...: the sluice-tc instance.
 sl() { sl_in "$SL_INST" "$@"; }
 
+# mem_kb PID...: "PSS RSS" in kB, summed over the processes' smaps_rollup;
+# "0 0" for no PID, "na na" when none of them could be read (gone).
+mem_kb() {
+	[ $# -gt 0 ] || { echo "0 0"; return; }
+	printf '/proc/%s/smaps_rollup\n' "$@" | xargs -r cat 2>/dev/null |
+		awk '$1 == "Pss:" { p += $2; n++ } $1 == "Rss:" { r += $2 }
+			END { if (n) printf "%d %d\n", p, r; else print "na na" }'
+}
+
 # ---- the local clients' cgroup -------------------------------------------
 # The cgroup v2 root: /sys/fs/cgroup/unified on hybrid hosts (as sluice picks it).
 cgroup2_root() {

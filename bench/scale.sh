@@ -353,13 +353,6 @@ no_proxies() { # no_proxies NS COMM: none of this dockerd's COMM processes is le
 	[ ${#PROXIES[@]} -eq 0 ]
 }
 
-# mem_kb PID...: "PSS RSS" in kB, summed over the processes' smaps_rollup.
-mem_kb() {
-	[ $# -gt 0 ] || { echo "0 0"; return; }
-	printf '/proc/%s/smaps_rollup\n' "$@" | xargs -r cat 2>/dev/null |
-		awk '$1 == "Pss:" { p += $2 } $1 == "Rss:" { r += $2 } END { printf "%d %d\n", p, r }'
-}
-
 # ipt_rules NS: rules (-A lines of iptables-save) in NS.
 ipt_rules() {
 	local n

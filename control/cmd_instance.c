@@ -255,7 +255,7 @@ static bool restore_endpoint(struct ctl *c, struct sl_nl *host, const struct sl_
 		sl_nl_close(cnl);
 	}
 	if (!err)
-		err = ep_dns_lo_attach(dp, fd);
+		err = ep_dns_lo_attach(dp, ep, fd);
 	close(fd);
 	if (err) {
 		sl_warn("warning: endpoint %s/%s not restored: %s\n", ep->network, ep->container,

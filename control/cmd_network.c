@@ -710,7 +710,7 @@ static int network_connect(struct ctl *c, int argc, char **argv)
 	if (err)
 		goto out;
 	/* The gateway address is the host's now: containers' hairpin traffic matches it. */
-	if ((err = sync_hostaddrs(host, &dp)) || (err = ep_dns_lo_attach(&dp, nsfd))) {
+	if ((err = sync_hostaddrs(host, &dp)) || (err = ep_dns_lo_attach(&dp, &ep, nsfd))) {
 		ep_unplumb(host, &dp, &ep);
 		ep_dns_lo_release(&st, &ep);
 		goto out;
@@ -800,10 +800,15 @@ static int network_disconnect(struct ctl *c, int argc, char **argv)
 	if (up)
 		ports_unapply_all(&dp, ports, n_ports);
 	err = ep_unplumb(host, up ? &dp : NULL, &copy);
-	if (!err)
-		err = ep_dns_lo_release(&st, &copy);
 	if (err)
 		goto out;
+	/* The endpoint is gone either way: a program left on lo only earns a warning. */
+	if (ep_dns_lo_release(&st, &copy)) {
+		sl_warn("warning: container %s: sl_dns_lo stays on its lo (%s); 'tc filter del "
+			"dev lo ingress' in its namespace removes it\n",
+			copy.container, sl_err_msg());
+		sl_err_clear();
+	}
 	out_obj_open(NULL);
 	out_str("container", "%s", copy.container);
 	out_str("network", " disconnected from %s", copy.network);

@@ -143,9 +143,20 @@ int ep_set_xdp_pass(struct sl_nl *cnl, const struct sl_dp *dp, const struct sl_e
 /* lo is ifindex 1 (LOOPBACK_IFINDEX) in every network namespace. */
 #define EP_LO_IFINDEX 1
 
-int ep_dns_lo_attach(const struct sl_dp *dp, int netns_fd)
+int ep_dns_lo_attach(const struct sl_dp *dp, const struct sl_ep *ep, int netns_fd)
 {
-	return sl_dp_tc_attach_netns(netns_fd, "lo", EP_LO_IFINDEX, dp->prog_dns_lo);
+	char why[256];
+	int err = sl_dp_tc_attach_netns(netns_fd, "lo", EP_LO_IFINDEX, dp->prog_dns_lo);
+
+	if (!err)
+		return 0;
+	/* The first error recorded wins: take it over with the container's name. */
+	snprintf(why, sizeof(why), "%s", sl_err_msg() ? sl_err_msg() : strerror(-err));
+	sl_err_clear();
+	return sl_errf(err,
+		       "container %s (%s): cannot put sl_dns_lo on its lo, which its DNS at "
+		       "127.0.0.11:53 needs: %s",
+		       ep->container, ep->netns, why);
 }
 
 int ep_netns_open(const struct sl_ep *ep)

@@ -40,7 +40,7 @@ int ep_set_xdp_pass(struct sl_nl *cnl, const struct sl_dp *dp, const struct sl_e
  * DNS server of its own on port 53. Attached at connect and `up`; released
  * when the last endpoint in that namespace goes (ep_dns_lo_release).
  */
-int ep_dns_lo_attach(const struct sl_dp *dp, int netns_fd);
+int ep_dns_lo_attach(const struct sl_dp *dp, const struct sl_ep *ep, int netns_fd);
 /*
  * Detach sl_dns_lo from gone's namespace unless another endpoint of st
  * (gone itself aside) lives there. A vanished namespace is fine.
