@@ -22,6 +22,8 @@
 #include "lib/redirect.h"
 #include "lib/local_fwd.h"
 #include "lib/publish.h"
+#include "lib/csum.h"
+#include "lib/icmp.h"
 
 const volatile __u32 sl_abi_version = SLUICE_ABI_VERSION;
 

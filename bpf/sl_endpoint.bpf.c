@@ -2,7 +2,8 @@
 /*
  * sl_endpoint.bpf.c - tc ingress on the host side of every endpoint veth:
  * what a container sends. Replies of published-port flows are reverse-NATed
- * out of the uplink they came from; a container reaching a published port of
+ * out of the uplink they came from, and so are the container's ICMP errors
+ * about their packets (icmp.h); a container reaching a published port of
  * its own host is DNATed like an uplink packet (hairpin); same-network traffic is redirected
  * straight into the destination container; other networks are isolated; the
  * rest goes to the host stack untouched. sl_dns_lo, on each container's lo,
@@ -31,6 +32,7 @@ int sl_ep_ingress(struct __sk_buff *skb)
 	struct sl_iface_key ikey = {.ifindex = skb->ifindex};
 	struct sl_endpoint *dst = NULL;
 	struct sl_nat_target t;
+	struct sl_icmp_err e;
 	struct sl_iface *src;
 	enum sl_ctr verdict;
 	struct sl_flow f;
@@ -49,14 +51,20 @@ int sl_ep_ingress(struct __sk_buff *skb)
 			verdict = SL_CTR_DROP_MALFORMED;
 			break;
 		default:
-			if (f.saddr != src->addr)
-				verdict = SL_CTR_DROP_SPOOFED;
-			else if ((verdict = sl_reply_decide(&pkt, &f, &t)) == SL_CTR_MAX)
+			/* Each step either decides or says "not mine" (SL_CTR_MAX). */
+			verdict = f.saddr != src->addr ? SL_CTR_DROP_SPOOFED : SL_CTR_MAX;
+			if (verdict == SL_CTR_MAX && sl_tc_icmp_err(skb, &pkt, &f, &e))
+				verdict = sl_icmp_out_decide(&pkt, &f, &e, &t);
+			if (verdict == SL_CTR_MAX)
+				verdict = sl_reply_decide(&pkt, &f, &t);
+			if (verdict == SL_CTR_MAX)
 				verdict = sl_hairpin_or_local(&pkt, &f, src, &t, &dst);
 		}
 	sl_count(verdict, &pkt);
 
 	switch (verdict) {
+	case SL_CTR_ICMP_OUT:
+		return sl_tc_icmp_forward(&pkt, &f, &e, &t, true);
 	case SL_CTR_NAT_REPLY:
 		return sl_tc_nat_forward(skb, &f, &t, true);
 	case SL_CTR_NAT_NEW:

@@ -2,7 +2,8 @@
 /*
  * sl_uplink.bpf.c - tc ingress on every uplink: packets for a published
  * host port are DNATed to their container and delivered straight into its
- * namespace; everything else continues to the host stack untouched.
+ * namespace, and so are ICMP errors about the replies of their flows
+ * (icmp.h); everything else continues to the host stack untouched.
  */
 #include "common.h"
 #include "lib/nat_tc.h"
@@ -12,6 +13,7 @@ SEC("tc")
 int sl_up_ingress(struct __sk_buff *skb)
 {
 	struct sl_nat_target t;
+	struct sl_icmp_err e;
 	enum sl_ctr verdict;
 	struct sl_flow f;
 	struct sl_pkt pkt;
@@ -19,11 +21,15 @@ int sl_up_ingress(struct __sk_buff *skb)
 	sl_pkt_from_skb(&pkt, skb);
 	if (sl_parse_flow(&pkt, &f) != SL_PARSE_OK)
 		verdict = SL_CTR_UPLINK_PASS;
+	else if (sl_tc_icmp_err(skb, &pkt, &f, &e))
+		verdict = sl_icmp_in_decide(&pkt, &f, &e, &t);
 	else
 		verdict = sl_dnat_decide(&pkt, &f, NULL, false, &t);
 	sl_count(verdict, &pkt);
 
 	switch (verdict) {
+	case SL_CTR_ICMP_IN:
+		return sl_tc_icmp_forward(&pkt, &f, &e, &t, false);
 	case SL_CTR_NAT_NEW:
 	case SL_CTR_NAT_FWD:
 		/* External backends: rewritten here, routed by the host stack. */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * sl_xdp.bpf.c - XDP on the uplinks: published-port packets are DNATed and
- * redirected into their container before the kernel allocates an skb.
+ * sl_xdp.bpf.c - XDP on the uplinks: published-port packets, and ICMP errors
+ * about their flows' replies, are DNATed and redirected into their container
+ * before the kernel allocates an skb.
  * Drops (--allow refusals, fragments, TTL) happen here too, the cheapest
  * place. Everything else, and anything that cannot be redirected, passes to
  * the tc program and the host stack unchanged. The decision is the tc
@@ -26,6 +27,7 @@ SEC("xdp")
 int sl_xdp_uplink(struct xdp_md *ctx)
 {
 	struct sl_nat_target t;
+	struct sl_icmp_err e;
 	enum sl_ctr verdict;
 	struct sl_flow f;
 	struct sl_pkt pkt;
@@ -33,6 +35,8 @@ int sl_xdp_uplink(struct xdp_md *ctx)
 	sl_pkt_from_xdp(&pkt, ctx);
 	if (sl_parse_flow(&pkt, &f) != SL_PARSE_OK)
 		verdict = SL_CTR_UPLINK_PASS;
+	else if (sl_parse_icmp_err(&pkt, &f, &e))
+		verdict = sl_icmp_in_decide(&pkt, &f, &e, &t);
 	else
 		verdict = sl_dnat_decide(&pkt, &f, NULL, true, &t);
 	/* What XDP passes on, tc sees and counts: count it once. */
@@ -40,6 +44,10 @@ int sl_xdp_uplink(struct xdp_md *ctx)
 		sl_count(verdict, &pkt);
 
 	switch (verdict) {
+	case SL_CTR_ICMP_IN:
+		if (sl_icmp_nat(&pkt, &f, &e, &t, false))
+			return XDP_DROP;
+		return sl_redirect_xdp(t.ifindex);
 	case SL_CTR_NAT_NEW:
 	case SL_CTR_NAT_FWD:
 		if (sl_xdp_dnat(&pkt, &f, &t))

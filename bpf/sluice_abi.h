@@ -48,9 +48,9 @@
  * Linux's ephemeral range: the kernel never picks a bound port for another
  * socket, and fixed-port servers rarely sit there.
  */
-#define SL_DNS_ADDR	    0x7f00000bU /* 127.0.0.11, host order */
-#define SL_DNS_PORT	    53
-#define SL_DNS_INNER_PORT   53053
+#define SL_DNS_ADDR	  0x7f00000bU /* 127.0.0.11, host order */
+#define SL_DNS_PORT	  53
+#define SL_DNS_INNER_PORT 53053
 
 /* cgroup socket hooks (pinned as links under <pin dir>/links/). */
 #define SL_PROG_CONNECT4 "sl_connect4"
@@ -258,8 +258,12 @@ struct sl_svc_counter {
 
 /*
  * sl_stats: per-CPU array indexed by enum sl_ctr. Each slot counts packets
- * and bytes (L2 length as seen by the program).
+ * and bytes (L2 length as seen by the program). The map has SL_CTR_SLOTS
+ * slots, more than there are counters: a new counter leaves its layout, and
+ * so the pinned map of a running instance, unchanged.
  */
+#define SL_CTR_SLOTS 64
+
 struct sl_counter {
 	__u64 packets;
 	__u64 bytes;
@@ -289,6 +293,9 @@ enum sl_ctr {
 	SL_CTR_CT_FLUSHED = 20,	      /* entries userspace removed (unpublish); userspace-written */
 	SL_CTR_SOCK_XLATE = 21,	      /* local connect()/sendmsg() sent straight to a container */
 	SL_CTR_BIND_DENIED = 22,      /* local bind() to a published host port refused */
+	SL_CTR_ICMP_IN =
+		23, /* uplink: ICMP error about a published-port flow, into its container */
+	SL_CTR_ICMP_OUT = 24, /* endpoint: a container's ICMP error about such a flow, out */
 	SL_CTR_MAX
 };
 
@@ -300,9 +307,11 @@ enum sl_ctr {
 			"nat_new", "nat_fwd", "nat_reply", "uplink_pass", "pass_no_flow",          \
 			"drop_not_allowed", "drop_fragment", "drop_ttl", "drop_no_backend",        \
 			"ct_expired", "ct_reused", "ct_flushed", "sock_xlate", "bind_denied",      \
+			"icmp_in", "icmp_out",                                                     \
 	}
 
 #ifndef __cplusplus
+_Static_assert(SL_CTR_MAX <= SL_CTR_SLOTS, "sl_stats has a slot for every counter");
 _Static_assert(sizeof(struct sl_endpoint_key) == 4, "sl_endpoint_key layout");
 _Static_assert(sizeof(struct sl_endpoint) == 20, "sl_endpoint layout");
 _Static_assert(__builtin_offsetof(struct sl_endpoint, gw_mac) == 14, "sl_endpoint layout");

@@ -9,6 +9,17 @@
 #define SL_BPF_NAT_FWD_TC_H
 
 /*
+ * Deliver a rewritten packet: into a sluice container by redirect_peer (DNAT,
+ * and replies to a hairpin client), else out of t->ifindex (the uplink).
+ */
+static __always_inline int sl_tc_deliver(const struct sl_nat_target *t, bool reply)
+{
+	if (!reply || (t->flags & (SL_CT_F_PEER | SL_CT_F_EXTERNAL)) == SL_CT_F_PEER)
+		return sl_redirect_peer(t->ifindex);
+	return sl_redirect_egress(t->ifindex);
+}
+
+/*
  * DNAT (reply = false) into a container, or reverse NAT (reply = true) out
  * of the uplink or, for hairpin flows, back to the client container. A
  * source-NATed hairpin also rewrites the other address: the source to
@@ -36,9 +47,36 @@ static __always_inline int sl_tc_nat_forward(struct __sk_buff *skb, const struct
 		return sl_redirect_neigh(t->ifindex);
 	if (sl_tc_set_macs(skb, t->dst_mac, t->src_mac))
 		return TC_ACT_SHOT;
-	if (!reply || (t->flags & (SL_CT_F_PEER | SL_CT_F_EXTERNAL)) == SL_CT_F_PEER)
-		return sl_redirect_peer(t->ifindex);
-	return sl_redirect_egress(t->ifindex);
+	return sl_tc_deliver(t, reply);
+}
+
+/*
+ * tc: an ICMP protocol packet's headers made writable for direct access
+ * (the first bytes pulled into the linear part, the skb uncloned), pkt
+ * refreshed, and the ICMP error parsed (icmp.h). False when it is not one.
+ */
+static __always_inline bool sl_tc_icmp_err(struct __sk_buff *skb, struct sl_pkt *pkt,
+					   const struct sl_flow *f, struct sl_icmp_err *e)
+{
+	__u32 len = skb->len < SL_ICMP_ERR_MAX_LEN ? skb->len : SL_ICMP_ERR_MAX_LEN;
+	long err;
+
+	if (f->proto != IPPROTO_ICMP)
+		return false;
+	err = bpf_skb_pull_data(skb, len);
+	/* The pull invalidates every packet pointer, whether it worked or not. */
+	sl_pkt_from_skb(pkt, skb);
+	return !err && sl_parse_icmp_err(pkt, f, e);
+}
+
+/* Translate a decided ICMP error (icmp.h) and deliver it as its flow's packets go. */
+static __always_inline int sl_tc_icmp_forward(const struct sl_pkt *pkt, const struct sl_flow *f,
+					      const struct sl_icmp_err *e,
+					      const struct sl_nat_target *t, bool out)
+{
+	if (sl_icmp_nat(pkt, f, e, t, out))
+		return TC_ACT_SHOT;
+	return sl_tc_deliver(t, out);
 }
 
 #endif /* SL_BPF_NAT_FWD_TC_H */

@@ -1,41 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * nat_xdp.h - header rewrites for XDP, where no skb helpers exist: the
- * checksums are updated incrementally (RFC 1624) over 16-bit words read as
- * stored, which keeps the one's complement sums byte-order neutral.
+ * checksums are updated incrementally (csum.h).
  *
  * XDP sees frames as they came off the wire, with complete checksums; a UDP
  * checksum of 0 (none) stays 0.
  */
 #ifndef SL_BPF_NAT_XDP_H
 #define SL_BPF_NAT_XDP_H
-
-/* Fold a 32-bit one's complement sum to 16 bits. */
-static __always_inline __u16 sl_csum_fold(__u32 sum)
-{
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)sum;
-}
-
-/* The checksum after a 32-bit field changed from old to new. */
-static __always_inline __u16 sl_csum_replace4(__u16 check, __u32 old, __u32 new)
-{
-	__u32 sum = (__u16)~check;
-
-	sum += (__u16)~old + (__u16) ~(old >> 16);
-	sum += (__u16) new + (__u16)(new >> 16);
-	return ~sl_csum_fold(sum);
-}
-
-/* The checksum after a 16-bit field changed from old to new. */
-static __always_inline __u16 sl_csum_replace2(__u16 check, __u16 old, __u16 new)
-{
-	__u32 sum = (__u16)~check;
-
-	sum += (__u16)~old + new;
-	return ~sl_csum_fold(sum);
-}
 
 /*
  * DNAT, TTL decrement and MAC rewrite of a parsed TCP/UDP packet in place.
@@ -49,7 +21,6 @@ static __always_inline int sl_xdp_dnat(const struct sl_pkt *pkt, const struct sl
 	struct ethhdr *eth = data;
 	struct iphdr *ip;
 	__u16 *l4_csum, *dport;
-	__u16 old_word, new_word;
 	__u32 l3 = f->l3_off & 0xff, l4 = f->l4_off & 0x1ff;
 
 	ip = data + l3;
@@ -82,11 +53,8 @@ static __always_inline int sl_xdp_dnat(const struct sl_pkt *pkt, const struct sl
 	}
 	*dport = t->port;
 
-	/* L3: address and TTL (TTL and protocol share one 16-bit word). */
-	old_word = *(__u16 *)&ip->ttl;
-	ip->ttl--;
-	new_word = *(__u16 *)&ip->ttl;
-	ip->check = sl_csum_replace2(ip->check, old_word, new_word);
+	/* L3: TTL and address. */
+	sl_ip_dec_ttl(ip);
 	ip->check = sl_csum_replace4(ip->check, ip->daddr, t->addr);
 	ip->daddr = t->addr;
 

@@ -7,7 +7,7 @@
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, SL_CTR_MAX);
+	__uint(max_entries, SL_CTR_SLOTS);
 	__type(key, __u32);
 	__type(value, struct sl_counter);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

@@ -16,8 +16,16 @@
  * Payloads are a counting byte pattern, so a comparison of whole frames
  * notices any byte that moved.
  *
- * pkt_frame_ip4_sum() and pkt_frame_l4_sum() verify the checksums of a frame
- * that came out of a program, as its receiver would.
+ * An ICMP error quotes another packet: build that one whole first (its own
+ * struct pkt, finished, so its IPv4 and TCP/UDP checksums cover the whole
+ * segment), then pkt_icmp_err() copies its IPv4 header and the first bytes
+ * of its L4 segment after an 8-byte ICMP header; pkt_finish() of the outer
+ * packet then computes the ICMP checksum over all of it.
+ *
+ * pkt_frame_ip4_sum(), pkt_frame_l4_sum() and pkt_frame_icmp_sum() verify
+ * the checksums of a frame that came out of a program, as its receiver
+ * would; pkt_ip4_sum() and pkt_ip4_l4_sum() do the same for an IPv4 packet
+ * anywhere in memory (the one an ICMP error quotes).
  *
  * All fields are written in network byte order; arguments are host order.
  * Building past PKT_MAX bytes aborts: that is a bug in the test, not a result.
@@ -262,6 +270,35 @@ static inline void pkt_icmp_echo(struct pkt *p, uint16_t id, uint16_t seq, size_
 	pkt_payload(p, payload);
 }
 
+/*
+ * An ICMP message of the error format: type, code, the 4 bytes after the
+ * checksum (rest, host order: for type 3 code 4 the next-hop MTU in its low
+ * 16 bits, for type 12 the pointer in its top 8), then the quoted packet:
+ * the IPv4 header of inner (options included) and the first l4_bytes bytes
+ * of its L4 segment (SIZE_MAX: all of it). inner must be finished
+ * (pkt_finish) and IPv4; it keeps the lengths and checksums of the whole
+ * packet, as a quote does. The ICMP checksum is set by pkt_finish().
+ */
+static inline void pkt_icmp_err(struct pkt *p, uint8_t type, uint8_t code, uint32_t rest,
+				const struct pkt *inner, size_t l4_bytes)
+{
+	struct icmphdr *ih;
+	size_t l4_avail, n;
+
+	if (inner->l3 == PKT_NONE || inner->l3_proto != ETH_P_IP) {
+		fprintf(stderr, "pkt: an ICMP error quotes an IPv4 packet\n");
+		abort();
+	}
+	l4_avail = inner->l4 == PKT_NONE ? 0 : inner->len - inner->l4;
+	n = inner->l3_len + (l4_bytes < l4_avail ? l4_bytes : l4_avail);
+	p->l4 = p->len;
+	ih = pkt_put(p, sizeof(*ih));
+	ih->type = type;
+	ih->code = code;
+	ih->un.gateway = htonl(rest);
+	memcpy(pkt_put(p, n), inner->data + inner->l3, n);
+}
+
 /* An ARP request (Ethernet/IPv4): who has tpa? tell spa at sha. */
 static inline void pkt_arp_request(struct pkt *p, const uint8_t sha[ETH_ALEN], const char *spa,
 				   const char *tpa)
@@ -343,15 +380,16 @@ static inline void pkt_finish(struct pkt *p)
 
 /*
  * Fault injection after pkt_finish(): add delta (one's complement, so the
- * error survives any correct incremental update) to the TCP or UDP checksum
- * field. A receiver's verification sum (pkt_frame_l4_sum) then comes out as
- * delta instead of 0xffff.
+ * error survives any correct incremental update) to the TCP, UDP or ICMP
+ * checksum field. A receiver's verification sum (pkt_frame_l4_sum,
+ * pkt_frame_icmp_sum) then comes out as delta instead of 0xffff.
  */
 static inline void pkt_l4_csum_corrupt(struct pkt *p, uint16_t delta)
 {
 	uint8_t *l4 = p->data + p->l4;
-	uint16_t *field = p->l4_proto == IPPROTO_TCP ? &((struct tcphdr *)l4)->check
-						     : &((struct udphdr *)l4)->check;
+	uint16_t *field = p->l4_proto == IPPROTO_TCP   ? &((struct tcphdr *)l4)->check
+			  : p->l4_proto == IPPROTO_UDP ? &((struct udphdr *)l4)->check
+						       : &((struct icmphdr *)l4)->checksum;
 	uint32_t v = (uint32_t)ntohs(*field) + delta;
 
 	*field = htons((uint16_t)((v & 0xffff) + (v >> 16)));
@@ -378,51 +416,85 @@ static inline void pkt_trim(struct pkt *p, size_t len)
 }
 
 /*
- * Verify a frame as a receiver does: Ethernet (no tag) + IPv4 at offset 14.
- * Both return the folded one's complement sum over the covered bytes with the
- * checksum field included: 0xffff when the checksum is right. -1 when the
- * frame has no complete IPv4 header (or, for L4, no complete TCP/UDP segment
- * of the length tot_len announces).
+ * Verify an IPv4 packet as a receiver does: ip points at its header, len
+ * bytes of it are at hand. Both return the folded one's complement sum over
+ * the covered bytes with the checksum field included: 0xffff when the
+ * checksum is right. -1 when there is no complete IPv4 header (or, for L4,
+ * no complete TCP/UDP segment of the length tot_len announces).
  */
-static inline int pkt_frame_ip4_sum(const uint8_t *frame, size_t len)
+static inline int pkt_ip4_sum(const uint8_t *ip, size_t len)
 {
-	const struct iphdr *ip = (const struct iphdr *)(frame + ETH_HLEN);
+	const struct iphdr *h = (const struct iphdr *)ip;
 	size_t hlen;
 
-	if (len < ETH_HLEN + sizeof(*ip))
+	if (len < sizeof(*h))
 		return -1;
-	hlen = (size_t)ip->ihl * 4;
-	if (hlen < sizeof(*ip) || len < ETH_HLEN + hlen)
+	hlen = (size_t)h->ihl * 4;
+	if (hlen < sizeof(*h) || len < hlen)
 		return -1;
 	return (int)pkt_sum(0, ip, hlen);
 }
 
 /* Over the IPv4 pseudo-header and the whole TCP or UDP segment. */
-static inline int pkt_frame_l4_sum(const uint8_t *frame, size_t len)
+static inline int pkt_ip4_l4_sum(const uint8_t *ip, size_t len)
 {
-	const struct iphdr *ip = (const struct iphdr *)(frame + ETH_HLEN);
+	const struct iphdr *h = (const struct iphdr *)ip;
 	size_t hlen, tot_len, l4_len;
 	uint8_t ph[4];
 	uint32_t sum;
 
-	if (pkt_frame_ip4_sum(frame, len) < 0)
+	if (pkt_ip4_sum(ip, len) < 0)
+		return -1;
+	hlen = (size_t)h->ihl * 4;
+	tot_len = ntohs(h->tot_len);
+	if (tot_len < hlen || len < tot_len)
+		return -1;
+	l4_len = tot_len - hlen;
+	if ((h->protocol == IPPROTO_TCP && l4_len < sizeof(struct tcphdr)) ||
+	    (h->protocol == IPPROTO_UDP && l4_len < sizeof(struct udphdr)) ||
+	    (h->protocol != IPPROTO_TCP && h->protocol != IPPROTO_UDP))
+		return -1;
+	ph[0] = 0;
+	ph[1] = h->protocol;
+	ph[2] = (uint8_t)(l4_len >> 8);
+	ph[3] = (uint8_t)l4_len;
+	sum = pkt_sum(0, &h->saddr, 8); /* saddr and daddr */
+	sum = pkt_sum(sum, ph, sizeof(ph));
+	return (int)pkt_sum(sum, ip + hlen, l4_len);
+}
+
+/* The same for a frame: Ethernet (no tag) + IPv4 at offset 14. */
+static inline int pkt_frame_ip4_sum(const uint8_t *frame, size_t len)
+{
+	if (len < ETH_HLEN)
+		return -1;
+	return pkt_ip4_sum(frame + ETH_HLEN, len - ETH_HLEN);
+}
+
+static inline int pkt_frame_l4_sum(const uint8_t *frame, size_t len)
+{
+	if (len < ETH_HLEN)
+		return -1;
+	return pkt_ip4_l4_sum(frame + ETH_HLEN, len - ETH_HLEN);
+}
+
+/*
+ * Over the whole ICMP message (no pseudo-header): -1 unless the frame holds
+ * an IPv4 packet of protocol ICMP with at least an 8-byte ICMP header, as
+ * long as its tot_len announces.
+ */
+static inline int pkt_frame_icmp_sum(const uint8_t *frame, size_t len)
+{
+	const struct iphdr *ip = (const struct iphdr *)(frame + ETH_HLEN);
+	size_t hlen, tot_len;
+
+	if (pkt_frame_ip4_sum(frame, len) < 0 || ip->protocol != IPPROTO_ICMP)
 		return -1;
 	hlen = (size_t)ip->ihl * 4;
 	tot_len = ntohs(ip->tot_len);
-	if (tot_len < hlen || len < ETH_HLEN + tot_len)
+	if (tot_len < hlen + sizeof(struct icmphdr) || len < ETH_HLEN + tot_len)
 		return -1;
-	l4_len = tot_len - hlen;
-	if ((ip->protocol == IPPROTO_TCP && l4_len < sizeof(struct tcphdr)) ||
-	    (ip->protocol == IPPROTO_UDP && l4_len < sizeof(struct udphdr)) ||
-	    (ip->protocol != IPPROTO_TCP && ip->protocol != IPPROTO_UDP))
-		return -1;
-	ph[0] = 0;
-	ph[1] = ip->protocol;
-	ph[2] = (uint8_t)(l4_len >> 8);
-	ph[3] = (uint8_t)l4_len;
-	sum = pkt_sum(0, &ip->saddr, 8); /* saddr and daddr */
-	sum = pkt_sum(sum, ph, sizeof(ph));
-	return (int)pkt_sum(sum, frame + ETH_HLEN + hlen, l4_len);
+	return (int)pkt_sum(0, frame + ETH_HLEN + hlen, tot_len - hlen);
 }
 
 #endif /* SL_TEST_PKT_H */

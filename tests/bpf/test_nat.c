@@ -8,7 +8,11 @@
  * (sl_br_ingress, bpf/sl_uplink.bpf.c: replies of flows to external
  * backends, bridge hairpin), i.e. the decisions of bpf/lib/publish.h, the
  * rewrites of bpf/lib/nat_tc.h, nat_fwd_tc.h and nat_xdp.h and the conntrack
- * of bpf/lib/ct.h.
+ * of bpf/lib/ct.h; and the ICMP errors about published-port flows
+ * (bpf/lib/icmp.h): a router's error about a reply we sent, into the
+ * container (icmp_in), and a container's error about a packet it received,
+ * out to the client (icmp_out), both translated to the other half of the
+ * NAT, and everything that looks like one but is not to be translated.
  *
  * A case is a map setup (the fixture below, changed by SETUP_* flags) and a
  * list of steps. Each step sends one frame through one of the programs and
@@ -28,7 +32,21 @@
  *    it went in;
  *  - for NAT verdicts: both conntrack entries of the flow, field by field,
  *    and the mapping's sl_svc_stats (packets, bytes, flows); for any other
- *    verdict no new conntrack entry and no sl_svc_stats change.
+ *    verdict no new conntrack entry and no sl_svc_stats change; for an ICMP
+ *    error (FK_ICMP_ERR, translated or not) the whole conntrack exactly as
+ *    before, last_seen included: an error is read against its flow, never
+ *    counted as one of its packets (the step first waits for the coarse
+ *    clock to tick past every last_seen, so a refresh would show).
+ * ICMP error frames (FK_ICMP_ERR) quote another frame description: that
+ * packet is built whole first (pkt_finish computes its IPv4 and TCP/UDP
+ * checksums over its whole segment, payload included), then cut after
+ * .quote bytes of its L4 segment, and the ICMP checksum is computed over
+ * the result. The expected output is built the same way around the
+ * translated packet, so equal bytes prove the incremental updates of the
+ * quoted IPv4, the quoted TCP/UDP (or its absence: a partial quote, UDP's
+ * 0) and the ICMP checksums equal to a recomputation. A translated error is
+ * also verified as its receiver would: ICMP checksum, quoted IPv4 header
+ * checksum, and the quoted TCP/UDP checksum when the whole segment is in.
  * Cases are independent: every map is reset to the fixture before each.
  *
  * tc and XDP are one table: a result that differs between them is a
@@ -49,6 +67,8 @@
  * conntrack (last_seen aside). Identical frames also prove the incremental
  * checksum code of nat_xdp.h equal to the kernel's skb helpers (IPv4 header,
  * TCP, UDP, UDP checksum 0, IP options, TTL, a bad checksum carried over).
+ * (ICMP errors use the same incremental code, csum.h, in both hooks: there
+ * the comparison with the recomputed frame is what proves it.)
  * The one allowed difference is the redirect kind: tc DNAT uses
  * bpf_redirect_peer, XDP has only bpf_redirect; each run asserts its own.
  * Flows to external backends (SL_SVC_F_EXTERNAL: Docker containers behind
@@ -124,13 +144,20 @@
 
 /* ---- fixture -------------------------------------------------------------- */
 
-#define HOST_IP	       "10.200.0.1"   /* the host's uplink address (on lo) */
-#define HOST_OTHER_IP  "10.200.0.5"   /* not an address of the host */
-#define ROUTED_IP      "198.51.100.7" /* not the host's; routed via lo when set up */
-#define UNROUTED_IP    "203.0.113.7"  /* not the host's; no route at all */
-#define BCAST_IP       "255.255.255.255"
-#define CLIENT_IP      "10.200.0.2"
-#define CLIENT_PORT    40000
+#define HOST_IP	      "10.200.0.1"   /* the host's uplink address (on lo) */
+#define HOST_OTHER_IP "10.200.0.5"   /* not an address of the host */
+#define ROUTED_IP     "198.51.100.7" /* not the host's; routed via lo when set up */
+#define UNROUTED_IP   "203.0.113.7"  /* not the host's; no route at all */
+#define BCAST_IP      "255.255.255.255"
+#define CLIENT_IP     "10.200.0.2"
+#define CLIENT_PORT   40000
+#define ROUTER_IP     "10.200.0.254" /* a router between the host and the client */
+/*
+ * Client ports whose UDP checksum (8-byte payload) computes to 0, sent as
+ * 0xffff: with web:53 (PORT_CSUM_CT), or with host:5353 (PORT_CSUM_HOST).
+ */
+#define PORT_CSUM_CT   7600
+#define PORT_CSUM_HOST 2178
 #define ALLOWED_IP     "10.9.1.1"   /* inside mapping 4's --allow 10.9.0.0/16 */
 #define CT_IP	       "10.77.0.2"  /* the container */
 #define CT_GW_IP       "10.77.0.1"  /* its network's gateway */
@@ -210,6 +237,7 @@ enum fkind {
 	FK_ARP,	      /* ARP request: who has daddr, tell saddr */
 	FK_IPV6,      /* Ethernet + IPv6 + TCP SYN */
 	FK_TCP_TRUNC, /* IPv4 protocol TCP, but only 10 bytes follow the header */
+	FK_ICMP_ERR,  /* Ethernet + IPv4 + ICMP error (.icmp_type...) quoting .inner */
 };
 
 struct frame {
@@ -224,6 +252,15 @@ struct frame {
 	bool udp_no_csum; /* UDP checksum field 0: "no checksum" */
 	__u16 csum_err;	  /* added to the TCP/UDP checksum field: a corrupt segment */
 	__u16 trim;	  /* 0: the whole frame; else cut to this many bytes (pkt_trim) */
+	/*
+	 * FK_ICMP_ERR: the quoted packet is built whole from *inner (its
+	 * Ethernet header left out), then cut after .quote bytes of its L4
+	 * segment; .csum_err then corrupts the ICMP checksum.
+	 */
+	const struct frame *inner;
+	__u8 icmp_type, icmp_code;
+	__u32 icmp_rest; /* ICMP bytes 4-7, host order: type 3 code 4: the MTU (low 16 bits) */
+	__u16 quote;	 /* bytes of the inner L4 segment quoted; 0: all of it (with payload) */
 };
 
 enum prog {
@@ -289,6 +326,7 @@ struct step {
 	int state;		    /* NAT verdicts: ST(SL_CT_STATE_*) afterwards, or 0 */
 	int ct_count;		    /* CT_COUNT(n) afterwards, or 0 */
 	const struct ct_want *flow; /* NAT verdicts of hairpin flows: the entries; or NULL */
+	bool ct_gone;		    /* web (CT_IP) removed from sl_endpoints before sending */
 };
 
 #define MAX_STEPS 6
@@ -379,6 +417,102 @@ struct nat_case {
 		.ctr = SL_CTR_UPLINK_PASS, .ct_count = CT_COUNT(0),                                \
 	}
 
+/* UDP to 5353, DNATed to web:53, and web's reply; args: more frame fields of both. */
+#define STEP_UDP_5353(...)                                                                         \
+	{                                                                                          \
+		.prog = P_UP, .in = C2H(FK_UDP, 5353, 0, __VA_ARGS__), .retval = TC_ACT_REDIRECT,  \
+		.ctr = SL_CTR_NAT_NEW, .redirect = RD_PEER, .ifindex = CT_IFINDEX,                 \
+		.out = C2CT(FK_UDP, 53, 0, __VA_ARGS__), .svc_id = 3,                              \
+		.state = ST(SL_CT_STATE_NEW), .ct_count = CT_COUNT(2),                             \
+	}
+#define STEP_UDP_5353_REPLY(...)                                                                   \
+	{                                                                                          \
+		.prog = P_EP, .in = CT2C(FK_UDP, 53, 0, __VA_ARGS__), .retval = TC_ACT_REDIRECT,   \
+		.ctr = SL_CTR_NAT_REPLY, .redirect = RD_EGRESS, .ifindex = UPLINK_IFINDEX,         \
+		.out = H2C(FK_UDP, 5353, 0, __VA_ARGS__), .svc_id = 3,                             \
+		.state = ST(SL_CT_STATE_ESTABLISHED), .ct_count = CT_COUNT(2),                     \
+	}
+
+/*
+ * ICMP errors (bpf/lib/icmp.h): src -> dst, type typ, code cod, quoting the
+ * packet q (a frame macro: built whole, then cut after .quote bytes of its
+ * L4 segment, 0 for all of it). A braced frame passed on to another macro
+ * would be split at its commas: the macros below hand it on in parentheses
+ * (pq), which ICMP_ERR_P strips.
+ */
+#define UNPAREN(...) __VA_ARGS__
+#define ICMP_ERR_P(mac_dst, mac_src, src, dst, typ, cod, pq, ...)                                  \
+	{                                                                                          \
+		.kind = FK_ICMP_ERR, .eth_dst = mac_dst, .eth_src = mac_src, .saddr = src,         \
+		.daddr = dst, .icmp_type = typ, .icmp_code = cod,                                  \
+		.inner = &(const struct frame)UNPAREN pq, __VA_ARGS__                              \
+	}
+#define ICMP_ERR(mac_dst, mac_src, src, dst, typ, cod, q, ...)                                     \
+	ICMP_ERR_P(mac_dst, mac_src, src, dst, typ, cod, (q), __VA_ARGS__)
+/* From a router on the client's path (next hop: the client's MAC here) to dst, on the uplink. */
+#define RT_ERR(dst, typ, cod, q, ...)                                                              \
+	ICMP_ERR_P(mac_uplink, mac_client, ROUTER_IP, dst, typ, cod, (q), __VA_ARGS__)
+/* From web to dst (as web's kernel sends it: the whole packet quoted, unless .quote). */
+#define CT_ERR(dst, typ, cod, q, ...)                                                              \
+	ICMP_ERR_P(mac_ct_gw, mac_ct, CT_IP, dst, typ, cod, (q), __VA_ARGS__)
+
+#define ICMP_UNREACH	    3
+#define ICMP_TIME_EXCEEDED  11
+#define ICMP_PARAM_PROBLEM  12
+#define CODE_PORT_UNREACH   3
+#define CODE_FRAG_NEEDED    4
+#define CODE_ADMIN_PROHIBIT 13
+#define QUOTE_PORTS	    8  /* the least an ICMP error quotes (RFC 792) */
+#define QUOTE_TCP_CSUM	    18 /* TCP up to its checksum field */
+#define QUOTE_TCP_HDR	    20
+
+/*
+ * A router's error about a reply we sent (host:hport -> client), translated
+ * into web: about web:cport -> client. q, qt: the quoted packet before and
+ * after; args: more fields of both ICMP frames.
+ */
+#define STEP_ICMP_IN(typ, cod, q, qt, ...)                                                         \
+	{                                                                                          \
+		.prog = P_UP,                                                                      \
+		.in = ICMP_ERR_P(mac_uplink, mac_client, ROUTER_IP, HOST_IP, typ, cod, (q),        \
+				 __VA_ARGS__),                                                     \
+		.retval = TC_ACT_REDIRECT, .ctr = SL_CTR_ICMP_IN, .redirect = RD_PEER,             \
+		.ifindex = CT_IFINDEX,                                                             \
+		.out = ICMP_ERR_P(mac_ct, mac_ct_gw, ROUTER_IP, CT_IP, typ, cod, (qt), .ttl = 63,  \
+				  __VA_ARGS__),                                                    \
+		.ct_count = CT_COUNT(2),                                                           \
+	}
+/*
+ * web's error about a packet of an uplink flow it received (client ->
+ * web:cport), translated: about client -> host:hport, out of the uplink.
+ */
+#define STEP_ICMP_OUT(typ, cod, q, qt, ...)                                                        \
+	{                                                                                          \
+		.prog = P_EP,                                                                      \
+		.in = ICMP_ERR_P(mac_ct_gw, mac_ct, CT_IP, CLIENT_IP, typ, cod, (q), __VA_ARGS__), \
+		.retval = TC_ACT_REDIRECT, .ctr = SL_CTR_ICMP_OUT, .redirect = RD_EGRESS,          \
+		.ifindex = UPLINK_IFINDEX,                                                         \
+		.out = ICMP_ERR_P(mac_client, mac_uplink, HOST_IP, CLIENT_IP, typ, cod, (qt),      \
+				  .ttl = 63, __VA_ARGS__),                                         \
+		.ct_count = CT_COUNT(2),                                                           \
+	}
+/* An ICMP error the uplink leaves to the host stack untouched (n sl_ct entries). */
+#define STEP_ICMP_UPLINK_PASS(n, ...)                                                              \
+	{                                                                                          \
+		.prog = P_UP, .in = __VA_ARGS__, .retval = TC_ACT_OK, .ctr = SL_CTR_UPLINK_PASS,   \
+		.ct_count = CT_COUNT(n),                                                           \
+	}
+/* A container's ICMP error not translated: the host stack's, as any packet to dst. */
+#define STEP_ICMP_EP_PASS(n, ...)                                                                  \
+	{                                                                                          \
+		.prog = P_EP, .in = __VA_ARGS__, .retval = TC_ACT_OK, .ctr = SL_CTR_PASS_HOST,     \
+		.ct_count = CT_COUNT(n),                                                           \
+	}
+
+/* The reply of a TCP flow to 8080 as it left the host, and as web sent it. */
+#define Q_H2C_SA  H2C(FK_TCP, 8080, F_SA)
+#define Q_CT2C_SA CT2C(FK_TCP, 80, F_SA, .ttl = 63)
+
 /*
  * Hairpin flows (P_EP steps; sl_ifaces[1] names the sender, so its REPLY
  * entry records ifindex 1 as the client's veth). CT2 reaches web through the
@@ -396,6 +530,20 @@ static const struct ct_want hp_peer = {
 	.peer_mac = mac_ct2,
 	.host_mac = mac_ct2_gw,
 };
+
+/* CT2's SYN to 10.200.0.1:8080 (sl_ifaces[1] = CT2): DNATed into web. */
+#define STEP_HP_PEER_SYN                                                                           \
+	{                                                                                          \
+		.prog = P_EP,                                                                      \
+		.in = FRAME(FK_TCP, mac_ct2_gw, mac_ct2, CT2_IP, CLIENT_PORT, HOST_IP, 8080,       \
+			    F_SYN),                                                                \
+		.retval = TC_ACT_REDIRECT, .ctr = SL_CTR_NAT_NEW, .redirect = RD_PEER,             \
+		.ifindex = CT_IFINDEX,                                                             \
+		.out = FRAME(FK_TCP, mac_ct, mac_ct_gw, CT2_IP, CLIENT_PORT, CT_IP, 80, F_SYN,     \
+			     .ttl = 63),                                                           \
+		.svc_id = 1, .state = ST(SL_CT_STATE_NEW), .ct_count = CT_COUNT(2),                \
+		.flow = &hp_peer,                                                                  \
+	}
 
 /* web reaches itself through port 8080: source-NATed to its gateway (SL_CT_F_SNAT). */
 static const struct ct_want hp_self = {
@@ -1372,6 +1520,565 @@ static const struct nat_case cases[] = {
 		.steps = {STEP_BR_PASS(0, BR_IN(FK_TCP, mac_dk, DK_IP, HOST_IP, 8088, F_ACK))},
 	},
 	/*
+	 * ICMP errors about published-port flows (bpf/lib/icmp.h), as
+	 * netfilter translates the errors RELATED to a NATed connection. In: a
+	 * router's (or the client's) error about a reply we sent as
+	 * host:hport -> client goes to web as about web:cport -> client. Out:
+	 * web's error about a packet it received as client -> web:cport goes
+	 * to the client as about client -> host:hport, from the host. The
+	 * expected frame is built from scratch around a quote cut from a
+	 * recomputed packet: equal bytes prove the incremental updates of the
+	 * quoted IPv4, TCP/UDP and the ICMP checksums. Conntrack is checked
+	 * unchanged, last_seen included (ct_frozen), and no sl_svc_stats rise.
+	 */
+	{
+		/* path MTU discovery: the container must learn the MTU, or its TCP stalls */
+		.name = "icmp_in_frag_needed_tcp",
+		.steps =
+			{
+				STEP_SYN_8080,
+				STEP_SYNACK_REPLY,
+				STEP_ICMP_IN(ICMP_UNREACH, CODE_FRAG_NEEDED, Q_H2C_SA, Q_CT2C_SA,
+					     .icmp_rest = 1280, .quote = QUOTE_TCP_HDR),
+			},
+	},
+	{
+		/* the TCP checksum is not in the frame: ports, IPv4 and ICMP checksums only */
+		.name = "icmp_in_frag_needed_tcp_8_bytes",
+		.steps =
+			{
+				STEP_SYN_8080,
+				STEP_SYNACK_REPLY,
+				STEP_ICMP_IN(ICMP_UNREACH, CODE_FRAG_NEEDED, Q_H2C_SA, Q_CT2C_SA,
+					     .icmp_rest = 1280, .quote = QUOTE_PORTS),
+			},
+	},
+	{
+		/* the quote ends right after the TCP checksum: it is updated */
+		.name = "icmp_in_frag_needed_tcp_18_bytes",
+		.steps =
+			{
+				STEP_SYN_8080,
+				STEP_SYNACK_REPLY,
+				STEP_ICMP_IN(ICMP_UNREACH, CODE_FRAG_NEEDED, Q_H2C_SA, Q_CT2C_SA,
+					     .icmp_rest = 1280, .quote = QUOTE_TCP_CSUM),
+			},
+	},
+	{
+		/* the whole segment quoted: its TCP checksum verifies in the output */
+		.name = "icmp_in_time_exceeded_tcp",
+		.steps =
+			{
+				STEP_SYN_8080,
+				STEP_SYNACK_REPLY,
+				STEP_ICMP_IN(ICMP_TIME_EXCEEDED, 0,
+					     FRAME(FK_TCP, mac_client, mac_uplink, HOST_IP,
+						   8080, CLIENT_IP, CLIENT_PORT, F_SA, .ttl = 1),
+					     CT2C(FK_TCP, 80, F_SA, .ttl = 1)),
+			},
+	},
+	{
+		/* the client's host refuses our reply: from the client itself, whole datagram */
+		.name = "icmp_in_port_unreach_udp",
+		.steps =
+			{
+				STEP_UDP_5353(),
+				STEP_UDP_5353_REPLY(),
+				{
+					.prog = P_UP,
+					.in = ICMP_ERR(mac_uplink, mac_client, CLIENT_IP, HOST_IP,
+						       ICMP_UNREACH, CODE_PORT_UNREACH,
+						       H2C(FK_UDP, 5353, 0)),
+					.retval = TC_ACT_REDIRECT,
+					.ctr = SL_CTR_ICMP_IN,
+					.redirect = RD_PEER,
+					.ifindex = CT_IFINDEX,
+					.out = ICMP_ERR(mac_ct, mac_ct_gw, CLIENT_IP,
+							CT_IP, ICMP_UNREACH, CODE_PORT_UNREACH,
+							CT2C(FK_UDP, 53, 0, .ttl = 63), .ttl = 63),
+					.ct_count = CT_COUNT(2),
+				},
+			},
+	},
+	{
+		/* "no checksum" in the quoted datagram stays 0 */
+		.name = "icmp_in_port_unreach_udp_zero_checksum",
+		.steps =
+			{
+				STEP_UDP_5353(.udp_no_csum = true),
+				STEP_UDP_5353_REPLY(.udp_no_csum = true),
+				STEP_ICMP_IN(ICMP_UNREACH, CODE_PORT_UNREACH,
+					     H2C(FK_UDP, 5353, 0, .udp_no_csum = true),
+					     CT2C(FK_UDP, 53, 0, .ttl = 63, .udp_no_csum = true)),
+			},
+	},
+	{
+		/* type 12, pointer 8 (the TTL byte), 8 bytes of UDP: the checksum is in them */
+		.name = "icmp_in_param_problem_udp_8_bytes",
+		.steps =
+			{
+				STEP_UDP_5353(),
+				STEP_UDP_5353_REPLY(),
+				STEP_ICMP_IN(ICMP_PARAM_PROBLEM, 0, H2C(FK_UDP, 5353, 0),
+					     CT2C(FK_UDP, 53, 0, .ttl = 63),
+					     .icmp_rest = 0x08000000, .quote = QUOTE_PORTS),
+			},
+	},
+	{
+		/* the quoted header has options: the ports are 24 bytes in */
+		.name = "icmp_in_inner_ip_options",
+		.steps =
+			{
+				STEP_SYN_8080,
+				STEP_SYNACK_REPLY,
+				STEP_ICMP_IN(ICMP_UNREACH, CODE_FRAG_NEEDED,
+					     H2C(FK_TCP, 8080, F_SA, .opt_len = 4),
+					     CT2C(FK_TCP, 80, F_SA, .ttl = 63, .opt_len = 4),
+					     .icmp_rest = 1280),
+			},
+	},
+	{
+		.name = "icmp_in_outer_ip_options",
+		.steps =
+			{
+				STEP_SYN_8080,
+				STEP_SYNACK_REPLY,
+				STEP_ICMP_IN(ICMP_UNREACH, CODE_FRAG_NEEDED, Q_H2C_SA, Q_CT2C_SA,
+					     .icmp_rest = 1280, .opt_len = 4),
+			},
+	},
+	{
+		/* a first fragment (offset 0, MF) carries the ports: translated */
+		.name = "icmp_in_inner_first_fragment",
+		.steps =
+			{
+				STEP_UDP_5353(),
+				STEP_UDP_5353_REPLY(),
+				STEP_ICMP_IN(ICMP_TIME_EXCEEDED, 1,
+					     H2C(FK_UDP, 5353, 0, .frag_off = 0x2000),
+					     CT2C(FK_UDP, 53, 0, .ttl = 63, .frag_off = 0x2000)),
+			},
+	},
+	{
+		/* a corrupt quoted segment stays corrupt: updated, never recomputed */
+		.name = "icmp_in_bad_inner_checksum_preserved",
+		.steps =
+			{
+				STEP_SYN_8080,
+				STEP_SYNACK_REPLY,
+				STEP_ICMP_IN(ICMP_UNREACH, CODE_FRAG_NEEDED,
+					     H2C(FK_TCP, 8080, F_SA, .csum_err = 0x0101),
+					     CT2C(FK_TCP, 80, F_SA, .ttl = 63, .csum_err = 0x0101),
+					     .icmp_rest = 1280),
+			},
+	},
+	{
+		/*
+		 * The translated quote's UDP checksum computes to 0: it must be
+		 * sent as 0xffff, as 0 would mean "none" (the flow's DNAT meets
+		 * the same on the way in)
+		 */
+		.name = "icmp_in_udp_checksum_becomes_ffff",
+		.steps =
+			{
+				{
+					.prog = P_UP,
+					.in = UP_FRAME(FK_UDP, CLIENT_IP, HOST_IP, PORT_CSUM_CT,
+						       5353, 0),
+					.retval = TC_ACT_REDIRECT,
+					.ctr = SL_CTR_NAT_NEW,
+					.redirect = RD_PEER,
+					.ifindex = CT_IFINDEX,
+					.out = DN_FRAME(FK_UDP, CLIENT_IP, PORT_CSUM_CT, 53,
+							0, .ttl = 63),
+					.svc_id = 3,
+					.state = ST(SL_CT_STATE_NEW),
+					.ct_count = CT_COUNT(2),
+				},
+				{
+					.prog = P_EP,
+					.in = FRAME(FK_UDP, mac_ct_gw, mac_ct, CT_IP, 53, CLIENT_IP,
+						    PORT_CSUM_CT, 0),
+					.retval = TC_ACT_REDIRECT,
+					.ctr = SL_CTR_NAT_REPLY,
+					.redirect = RD_EGRESS,
+					.ifindex = UPLINK_IFINDEX,
+					.out = FRAME(FK_UDP, mac_client, mac_uplink, HOST_IP, 5353,
+						     CLIENT_IP, PORT_CSUM_CT, 0, .ttl = 63),
+					.svc_id = 3,
+					.state = ST(SL_CT_STATE_ESTABLISHED),
+					.ct_count = CT_COUNT(2),
+				},
+				STEP_ICMP_IN(ICMP_UNREACH, CODE_PORT_UNREACH,
+					     FRAME(FK_UDP, mac_client, mac_uplink, HOST_IP,
+						   5353, CLIENT_IP, PORT_CSUM_CT, 0, .ttl = 63),
+					     FRAME(FK_UDP, mac_ct_gw, mac_ct, CT_IP,
+						   53, CLIENT_IP, PORT_CSUM_CT, 0, .ttl = 63)),
+			},
+	},
+	{
+		.name = "icmp_in_ttl_1_dropped",
+		.steps =
+			{
+				STEP_SYN_8080,
+				STEP_SYNACK_REPLY,
+				{
+					.prog = P_UP,
+					.in = RT_ERR(HOST_IP, ICMP_UNREACH, CODE_FRAG_NEEDED,
+						     Q_H2C_SA, .icmp_rest = 1280, .ttl = 1),
+					.retval = TC_ACT_SHOT,
+					.ctr = SL_CTR_DROP_TTL,
+					.ct_count = CT_COUNT(2),
+				},
+			},
+	},
+	/* inbound ICMP that is not translated: the host stack's, untouched */
+	{
+		.name = "icmp_in_no_flow_passes",
+		.steps = {STEP_ICMP_UPLINK_PASS(0, RT_ERR(HOST_IP, ICMP_UNREACH, CODE_FRAG_NEEDED,
+							  Q_H2C_SA, .icmp_rest = 1280))},
+	},
+	{
+		/* the quoted packet did not come from the error's destination */
+		.name = "icmp_in_other_daddr_passes",
+		.steps =
+			{
+				STEP_SYN_8080,
+				STEP_SYNACK_REPLY,
+				STEP_ICMP_UPLINK_PASS(2, RT_ERR(HOST_OTHER_IP, ICMP_UNREACH,
+								CODE_FRAG_NEEDED,
+								Q_H2C_SA, .icmp_rest = 1280)),
+			},
+	},
+	{
+		/* not an error type: an echo request or a redirect whose body quotes a flow */
+		.name = "icmp_in_not_an_error_type_passes",
+		.steps =
+			{
+				STEP_SYN_8080,
+				STEP_SYNACK_REPLY,
+				STEP_ICMP_UPLINK_PASS(
+					2, RT_ERR(HOST_IP, 8 /* echo request */, 0, Q_H2C_SA)),
+				STEP_ICMP_UPLINK_PASS(2, RT_ERR(HOST_IP, 5 /* redirect */, 1,
+								Q_H2C_SA, .icmp_rest = 0x0ac80001)),
+				STEP_ICMP_UPLINK_PASS(
+					2, RT_ERR(HOST_IP, 0 /* echo reply */, 0, Q_H2C_SA)),
+			},
+	},
+	{
+		.name = "icmp_in_inner_icmp_passes",
+		.steps =
+			{
+				STEP_SYN_8080,
+				STEP_ICMP_UPLINK_PASS(
+					2, RT_ERR(HOST_IP, ICMP_UNREACH, CODE_FRAG_NEEDED,
+						  H2C(FK_ICMP, 0, 0), .icmp_rest = 1280)),
+			},
+	},
+	{
+		/* 4 bytes of TCP: the ports, but not the 8 bytes an error must quote */
+		.name = "icmp_in_inner_l4_short_passes",
+		.steps =
+			{
+				STEP_SYN_8080,
+				STEP_SYNACK_REPLY,
+				STEP_ICMP_UPLINK_PASS(
+					2, RT_ERR(HOST_IP, ICMP_UNREACH, CODE_FRAG_NEEDED, Q_H2C_SA,
+						  .icmp_rest = 1280, .quote = 4)),
+			},
+	},
+	{
+		/* the quoted header's options run past the end of the frame */
+		.name = "icmp_in_inner_header_cut_passes",
+		.steps =
+			{
+				STEP_SYN_8080,
+				STEP_SYNACK_REPLY,
+				STEP_ICMP_UPLINK_PASS(
+					2,
+					RT_ERR(HOST_IP, ICMP_UNREACH, CODE_FRAG_NEEDED,
+					       H2C(FK_TCP, 8080, F_SA, .opt_len = 40),
+					       .icmp_rest = 1280, .trim = ETH_HLEN + 20 + 8 + 40)),
+			},
+	},
+	{
+		/* a later fragment's first bytes are no ports, whatever they look like */
+		.name = "icmp_in_inner_later_fragment_passes",
+		.steps =
+			{
+				STEP_SYN_8080,
+				STEP_SYNACK_REPLY,
+				STEP_ICMP_UPLINK_PASS(
+					2, RT_ERR(HOST_IP, ICMP_UNREACH, CODE_FRAG_NEEDED,
+						  H2C(FK_TCP, 8080, F_SA, .frag_off = 0x00b9),
+						  .icmp_rest = 1280)),
+			},
+	},
+	{
+		/* a fragmented error (first, then later fragment): never reassembled here */
+		.name = "icmp_in_outer_fragment_passes",
+		.steps =
+			{
+				STEP_SYN_8080,
+				STEP_SYNACK_REPLY,
+				STEP_ICMP_UPLINK_PASS(
+					2, RT_ERR(HOST_IP, ICMP_UNREACH, CODE_FRAG_NEEDED, Q_H2C_SA,
+						  .icmp_rest = 1280, .frag_off = 0x2000)),
+				STEP_ICMP_UPLINK_PASS(
+					2, RT_ERR(HOST_IP, ICMP_UNREACH, CODE_FRAG_NEEDED, Q_H2C_SA,
+						  .icmp_rest = 1280, .frag_off = 0x00b9)),
+			},
+	},
+	{
+		/* flows to a Docker backend are the host stack's, their errors too */
+		.name = "icmp_in_external_flow_passes",
+		.steps =
+			{
+				STEP_EXT_SYN,
+				{
+					.prog = P_BR,
+					.in = FRAME(FK_TCP, mac_br, mac_dk_web, DK_WEB_IP, 80,
+						    CLIENT_IP, CLIENT_PORT, F_SA),
+					.retval = TC_ACT_REDIRECT,
+					.ctr = SL_CTR_NAT_REPLY,
+					.redirect = RD_EGRESS,
+					.ifindex = UPLINK_IFINDEX,
+					.out = H2C(FK_TCP, 8088, F_SA),
+					.svc_id = 6,
+					.state = ST(SL_CT_STATE_ESTABLISHED),
+					.ct_count = CT_COUNT(2),
+					.flow = &ext_up,
+				},
+				STEP_ICMP_UPLINK_PASS(
+					2, RT_ERR(HOST_IP, ICMP_UNREACH, CODE_FRAG_NEEDED,
+						  H2C(FK_TCP, 8088, F_SA), .icmp_rest = 1280)),
+			},
+	},
+	{
+		/* a hairpin flow's replies never left by the uplink: its tuple there is forged */
+		.name = "icmp_in_hairpin_flow_passes",
+		.setup = SETUP_IF_CT2,
+		.steps =
+			{
+				STEP_HP_PEER_SYN,
+				STEP_ICMP_UPLINK_PASS(
+					2, RT_ERR(HOST_IP, ICMP_UNREACH, CODE_FRAG_NEEDED,
+						  FRAME(
+							  FK_TCP, mac_ct2, mac_ct2_gw, HOST_IP, 8080,
+							  CT2_IP, CLIENT_PORT, F_SA, .ttl = 63),
+						  .icmp_rest = 1280)),
+			},
+	},
+	{
+		/* web disconnected since: nowhere to deliver (the flow is left alone) */
+		.name = "icmp_in_container_gone_passes",
+		.steps =
+			{
+				STEP_SYN_8080,
+				STEP_SYNACK_REPLY,
+				{
+					.prog = P_UP,
+					.ct_gone = true,
+					.in = RT_ERR(HOST_IP, ICMP_UNREACH, CODE_FRAG_NEEDED,
+						     Q_H2C_SA, .icmp_rest = 1280),
+					.retval = TC_ACT_OK,
+					.ctr = SL_CTR_UPLINK_PASS,
+					.ct_count = CT_COUNT(2),
+				},
+			},
+	},
+	/* outbound: web's errors about what it received */
+	{
+		/* the client learns ECONNREFUSED instead of waiting for a timeout */
+		.name = "icmp_out_udp_port_unreachable",
+		.steps =
+			{
+				STEP_UDP_5353(),
+				STEP_ICMP_OUT(ICMP_UNREACH, CODE_PORT_UNREACH, C2CT(FK_UDP, 53, 0),
+					      C2H(FK_UDP, 5353, 0, .ttl = 63)),
+			},
+	},
+	{
+		.name = "icmp_out_udp_zero_checksum",
+		.steps =
+			{
+				STEP_UDP_5353(.udp_no_csum = true),
+				STEP_ICMP_OUT(ICMP_UNREACH, CODE_PORT_UNREACH,
+					      C2CT(FK_UDP, 53, 0, .udp_no_csum = true),
+					      C2H(FK_UDP, 5353, 0, .ttl = 63, .udp_no_csum = true)),
+			},
+	},
+	{
+		/* a firewall in web rejecting with admin-prohibited; the whole SYN quoted */
+		.name = "icmp_out_tcp_admin_prohibited",
+		.steps =
+			{
+				STEP_SYN_8080,
+				STEP_ICMP_OUT(ICMP_UNREACH, CODE_ADMIN_PROHIBIT,
+					      C2CT(FK_TCP, 80, F_SYN),
+					      C2H(FK_TCP, 8080, F_SYN, .ttl = 63)),
+			},
+	},
+	{
+		/* web routes on (a tunnel, say): the packet's TTL ran out there */
+		.name = "icmp_out_tcp_time_exceeded_8_bytes",
+		.steps =
+			{
+				STEP_SYN_8080,
+				STEP_SYNACK_REPLY,
+				STEP_ICMP_OUT(ICMP_TIME_EXCEEDED, 0,
+					      DN_FRAME(FK_TCP, CLIENT_IP, CLIENT_PORT, 80, F_ACK,
+						       .ttl = 1),
+					      UP_FRAME(FK_TCP, CLIENT_IP, HOST_IP, CLIENT_PORT,
+						       8080, F_ACK, .ttl = 1),
+					      .quote = QUOTE_PORTS),
+			},
+	},
+	{
+		.name = "icmp_out_tcp_frag_needed",
+		.steps =
+			{
+				STEP_SYN_8080,
+				STEP_SYNACK_REPLY,
+				STEP_ICMP_OUT(ICMP_UNREACH, CODE_FRAG_NEEDED,
+					      C2CT(FK_TCP, 80, F_ACK),
+					      C2H(FK_TCP, 8080, F_ACK, .ttl = 63),
+					      .icmp_rest = 1400, .quote = QUOTE_TCP_HDR),
+			},
+	},
+	{
+		/* a hairpin client (CT2): back into it as its flow's replies go */
+		.name = "icmp_out_hairpin_peer",
+		.setup = SETUP_IF_CT2,
+		.steps =
+			{
+				STEP_HP_PEER_SYN,
+				{
+					.prog = P_EP,
+					.iface = IF_CT,
+					.in = CT_ERR(CT2_IP, ICMP_UNREACH, CODE_ADMIN_PROHIBIT,
+						     FRAME(FK_TCP, mac_ct, mac_ct_gw,
+							   CT2_IP, CLIENT_PORT, CT_IP, 80, F_SYN,
+							   .ttl = 63)),
+					.retval = TC_ACT_REDIRECT,
+					.ctr = SL_CTR_ICMP_OUT,
+					.redirect = RD_PEER,
+					.ifindex = VETH_IFINDEX,
+					.out = ICMP_ERR(mac_ct2, mac_ct2_gw, HOST_IP,
+							CT2_IP, ICMP_UNREACH, CODE_ADMIN_PROHIBIT,
+							FRAME(FK_TCP, mac_ct2_gw, mac_ct2,
+							      CT2_IP, CLIENT_PORT, HOST_IP,
+							      8080, F_SYN, .ttl = 63),
+							.ttl = 63),
+					.ct_count = CT_COUNT(2),
+				},
+			},
+	},
+	{
+		/* the same on the way out: client -> host:5353 sums to 0 */
+		.name = "icmp_out_udp_checksum_becomes_ffff",
+		.steps =
+			{
+				{
+					.prog = P_UP,
+					.in = UP_FRAME(FK_UDP, CLIENT_IP, HOST_IP, PORT_CSUM_HOST,
+						       5353, 0),
+					.retval = TC_ACT_REDIRECT,
+					.ctr = SL_CTR_NAT_NEW,
+					.redirect = RD_PEER,
+					.ifindex = CT_IFINDEX,
+					.out = DN_FRAME(FK_UDP, CLIENT_IP, PORT_CSUM_HOST, 53,
+							0, .ttl = 63),
+					.svc_id = 3,
+					.state = ST(SL_CT_STATE_NEW),
+					.ct_count = CT_COUNT(2),
+				},
+				STEP_ICMP_OUT(ICMP_UNREACH, CODE_PORT_UNREACH,
+					      DN_FRAME(FK_UDP, CLIENT_IP, PORT_CSUM_HOST, 53, 0,
+						       .ttl = 63),
+					      UP_FRAME(FK_UDP, CLIENT_IP, HOST_IP, PORT_CSUM_HOST,
+						       5353, 0, .ttl = 63)),
+			},
+	},
+	{
+		.name = "icmp_out_ttl_1_dropped",
+		.steps =
+			{
+				STEP_UDP_5353(),
+				{
+					.prog = P_EP,
+					.in = CT_ERR(CLIENT_IP, ICMP_UNREACH, CODE_PORT_UNREACH,
+						     C2CT(FK_UDP, 53, 0), .ttl = 1),
+					.retval = TC_ACT_SHOT,
+					.ctr = SL_CTR_DROP_TTL,
+					.ct_count = CT_COUNT(2),
+				},
+			},
+	},
+	/* outbound ICMP that is not translated: what any such packet gets */
+	{
+		.name = "icmp_out_no_flow_to_host",
+		.steps = {STEP_ICMP_EP_PASS(0, CT_ERR(CLIENT_IP, ICMP_UNREACH, CODE_PORT_UNREACH,
+						      C2CT(FK_UDP, 53, 0)))},
+	},
+	{
+		/* CT2 quoting web's flow: not a packet CT2 received */
+		.name = "icmp_out_other_container_flow_to_host",
+		.steps =
+			{
+				STEP_UDP_5353(),
+				{
+					.prog = P_EP,
+					.iface = IF_CT2,
+					.in = ICMP_ERR(mac_ct2_gw, mac_ct2, CT2_IP, CLIENT_IP,
+						       ICMP_UNREACH, CODE_PORT_UNREACH,
+						       C2CT(FK_UDP, 53, 0)),
+					.retval = TC_ACT_OK,
+					.ctr = SL_CTR_PASS_HOST,
+					.ct_count = CT_COUNT(2),
+				},
+			},
+	},
+	{
+		/* the self-hairpin flow is source-NATed: its errors are not translated */
+		.name = "icmp_out_self_hairpin_to_host",
+		.steps =
+			{
+				STEP_SELF_HAIRPIN_SYN,
+				STEP_ICMP_EP_PASS(
+					2,
+					CT_ERR(CT_GW_IP, ICMP_UNREACH, CODE_ADMIN_PROHIBIT,
+					       FRAME(FK_TCP, mac_ct, mac_ct_gw, CT_GW_IP,
+						     CLIENT_PORT, CT_IP, 80, F_SYN, .ttl = 63))),
+			},
+	},
+	{
+		/* not an error: an echo request quoting the flow is left alone */
+		.name = "icmp_out_echo_request_to_host",
+		.steps =
+			{
+				STEP_UDP_5353(),
+				STEP_ICMP_EP_PASS(2, CT_ERR(CLIENT_IP, 8, 0, C2CT(FK_UDP, 53, 0))),
+			},
+	},
+	{
+		/* the source check comes first */
+		.name = "icmp_out_spoofed_source_dropped",
+		.steps =
+			{
+				STEP_UDP_5353(),
+				{
+					.prog = P_EP,
+					.in = ICMP_ERR(mac_ct_gw, mac_ct, HOST_IP, CLIENT_IP,
+						       ICMP_UNREACH, CODE_PORT_UNREACH,
+						       C2H(FK_UDP, 5353, 0, .ttl = 63)),
+					.retval = TC_ACT_SHOT,
+					.ctr = SL_CTR_DROP_SPOOFED,
+					.ct_count = CT_COUNT(2),
+				},
+			},
+	},
+	/*
 	 * Expiry: the *_SHORT programs were loaded with a TCP NEW timeout of
 	 * 1 s, the others keep 60 s; all share one conntrack. Three flows (client
 	 * ports 40000, 40001, 40002) start together; after 1.1 s the default
@@ -1477,6 +2184,7 @@ static void build_frame(struct pkt *p, const struct frame *f)
 		proto = IPPROTO_UDP;
 		break;
 	case FK_ICMP:
+	case FK_ICMP_ERR:
 		proto = IPPROTO_ICMP;
 		break;
 	default:
@@ -1500,6 +2208,15 @@ static void build_frame(struct pkt *p, const struct frame *f)
 	case FK_ICMP:
 		pkt_icmp_echo(p, 0x77, 1, 24);
 		break;
+	case FK_ICMP_ERR: {
+		/* whole and finished first: its checksums cover its whole segment */
+		struct pkt inner;
+
+		build_frame(&inner, f->inner);
+		pkt_icmp_err(p, f->icmp_type, f->icmp_code, f->icmp_rest, &inner,
+			     f->quote ? f->quote : SIZE_MAX);
+		break;
+	}
 	default: /* FK_TCP_TRUNC: 10 bytes where a 20-byte TCP header should be */
 		pkt_payload(p, 10);
 		break;
@@ -1742,6 +2459,69 @@ static void check_bytes(const __u8 *got, const __u8 *want, size_t len)
 	SL_ASSERT(i == len, "output frame == expected bytes");
 }
 
+/*
+ * The packet an ICMP error quotes (the frame's ICMP message is complete:
+ * pkt_frame_icmp_sum() >= 0), and its length in the frame.
+ */
+static const __u8 *icmp_quote(const __u8 *frame, size_t *qlen)
+{
+	const struct iphdr *ip = (const struct iphdr *)(frame + ETH_HLEN);
+	size_t hlen = (size_t)ip->ihl * 4;
+
+	*qlen = ntohs(ip->tot_len) - hlen - sizeof(struct icmphdr);
+	return frame + ETH_HLEN + hlen + sizeof(struct icmphdr);
+}
+
+/*
+ * A translated ICMP error, verified as its receiver would: the ICMP checksum
+ * over the whole message, the quoted IPv4 header's checksum and, when the
+ * whole quoted segment is in the frame, its TCP/UDP checksum. (A partial
+ * quote's L4 checksum no receiver can verify: the comparison with the
+ * expected frame, whose quote was cut from a recomputed packet, does.)
+ */
+static void check_icmp_checksums(const __u8 *out, size_t len, const struct pkt *in,
+				 const struct frame *want)
+{
+	const struct frame *wq = want->inner;
+	int in_sum = pkt_frame_icmp_sum(in->data, in->len);
+	int sum = pkt_frame_icmp_sum(out, len);
+	const __u8 *q, *in_q;
+	size_t qlen, in_qlen;
+
+	SL_ASSERT(sum >= 0, "output has a complete ICMP message");
+	if (want->csum_err) {
+		SL_ASSERT(in_sum != 0xffff, "input ICMP checksum invalid (as built)");
+		SL_ASSERT(sum != 0xffff, "output ICMP checksum still invalid");
+		SL_ASSERT_EQ(sum, in_sum, "output ICMP checksum off by exactly the input's error");
+	} else {
+		SL_ASSERT_EQ(in_sum, 0xffff, "input ICMP checksum valid (as built)");
+		SL_ASSERT_EQ(sum, 0xffff, "output ICMP checksum valid");
+	}
+	if (sum < 0 || in_sum < 0)
+		return;
+	q = icmp_quote(out, &qlen);
+	in_q = icmp_quote(in->data, &in_qlen);
+	SL_ASSERT_EQ(pkt_ip4_sum(q, qlen), 0xffff, "output quoted IPv4 header checksum valid");
+	if (want->quote)
+		return;
+	if (wq->udp_no_csum) {
+		const struct iphdr *qip = (const struct iphdr *)q;
+		const struct udphdr *uh = (const struct udphdr *)(q + qip->ihl * 4);
+
+		SL_ASSERT_EQ(uh->check, 0, "output quoted UDP checksum still 0 (none)");
+	} else if (wq->csum_err) {
+		sum = pkt_ip4_l4_sum(q, qlen);
+		SL_ASSERT(sum != 0xffff, "output quoted TCP/UDP checksum still invalid");
+		SL_ASSERT_EQ(sum, pkt_ip4_l4_sum(in_q, in_qlen),
+			     "output quoted checksum off by exactly the input's error");
+	} else {
+		SL_ASSERT_EQ(pkt_ip4_l4_sum(in_q, in_qlen), 0xffff,
+			     "input quoted TCP/UDP checksum valid (as built)");
+		SL_ASSERT_EQ(pkt_ip4_l4_sum(q, qlen), 0xffff,
+			     "output quoted TCP/UDP checksum valid (whole segment quoted)");
+	}
+}
+
 /* A redirected frame, verified as its receiver would. */
 static void check_checksums(const __u8 *out, size_t len, const struct pkt *in,
 			    const struct frame *want)
@@ -1751,6 +2531,10 @@ static void check_checksums(const __u8 *out, size_t len, const struct pkt *in,
 	int sum;
 
 	SL_ASSERT_EQ(pkt_frame_ip4_sum(out, len), 0xffff, "output IPv4 header checksum valid");
+	if (want->kind == FK_ICMP_ERR) {
+		check_icmp_checksums(out, len, in, want);
+		return;
+	}
 	sum = pkt_frame_l4_sum(out, len);
 	SL_ASSERT(sum >= 0, "output has a complete TCP/UDP segment");
 	if (want->udp_no_csum) {
@@ -2042,32 +2826,93 @@ static int ct_entry_cmp(const void *a, const void *b)
 		      sizeof(struct sl_ct_key));
 }
 
-/* The whole conntrack, without the times (two runs never share a clock reading). */
-static int ct_dump(int fd, struct obs *o)
+/* The whole conntrack (at most OBS_CT_MAX entries) sorted by key, last_seen zeroed unless times. */
+static int ct_read(int fd, struct ct_entry *tab, size_t *n, bool times)
 {
 	struct sl_ct_key key, next;
 	void *prev = NULL;
 
-	o->n_ct = 0;
+	*n = 0;
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		struct ct_entry *c;
 
-		if (o->n_ct == OBS_CT_MAX)
+		if (*n == OBS_CT_MAX)
 			return -E2BIG;
-		c = &o->ct[o->n_ct];
+		c = &tab[*n];
 		memset(c, 0, sizeof(*c));
 		c->k = next;
 		if (bpf_map_lookup_elem(fd, &next, &c->v))
 			return -errno;
-		c->v.last_seen = 0;
-		o->n_ct++;
+		if (!times)
+			c->v.last_seen = 0;
+		(*n)++;
 		key = next;
 		prev = &key;
 	}
 	if (errno != ENOENT)
 		return -errno;
-	qsort(o->ct, o->n_ct, sizeof(o->ct[0]), ct_entry_cmp);
+	qsort(tab, *n, sizeof(tab[0]), ct_entry_cmp);
 	return 0;
+}
+
+/* The whole conntrack, without the times (two runs never share a clock reading). */
+static int ct_dump(int fd, struct obs *o)
+{
+	return ct_read(fd, o->ct, &o->n_ct, false);
+}
+
+/*
+ * Steps after which conntrack must be exactly as before, last_seen
+ * included: ICMP errors, translated or not, are read against the flows,
+ * never counted as their packets (an error keeps no flow alive).
+ */
+static bool ct_frozen(const struct step *s)
+{
+	return !s->also &&
+	       (s->in.kind == FK_ICMP_ERR || s->ctr == SL_CTR_ICMP_IN || s->ctr == SL_CTR_ICMP_OUT);
+}
+
+/*
+ * Wait until the coarse clock has passed every entry's last_seen, so that a
+ * refresh by the coming step cannot write the value already there.
+ */
+static void ct_wait_tick(const struct ct_entry *tab, size_t n)
+{
+	const struct timespec ms = {.tv_nsec = 1000000L};
+	__u64 latest = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (tab[i].v.last_seen > latest)
+			latest = tab[i].v.last_seen;
+	while (now_ns(CLOCK_MONOTONIC_COARSE) <= latest)
+		nanosleep(&ms, NULL);
+}
+
+static void check_ct_unchanged(int fd, const struct ct_entry *before, size_t n_before)
+{
+	static struct ct_entry after[OBS_CT_MAX];
+	size_t n_after, i;
+	int err;
+
+	err = ct_read(fd, after, &n_after, true);
+	SL_ASSERT_EQ(err, 0, "read sl_ct after the run");
+	if (err)
+		return;
+	SL_ASSERT_EQ(n_after, n_before, "sl_ct entries unchanged in number");
+	if (n_after != n_before)
+		return;
+	for (i = 0; i < n_after; i++) {
+		if (!memcmp(&after[i], &before[i], sizeof(after[i])))
+			continue;
+		printf("  %s: sl_ct entry %zu (dir %u) changed: state %u -> %u, last_seen %llu -> "
+		       "%llu\n",
+		       sl_t_cur, i, before[i].k.dir, before[i].v.state, after[i].v.state,
+		       (unsigned long long)before[i].v.last_seen,
+		       (unsigned long long)after[i].v.last_seen);
+		SL_ASSERT(0, "sl_ct unchanged, last_seen included");
+		break;
+	}
 }
 
 /* A result that differs between XDP and tc is a failure. */
@@ -2153,6 +2998,7 @@ static void run_step(const struct env *e, const struct step *s, enum hook hook, 
 {
 	struct sl_counter ctr_before[SL_CTR_MAX], ctr_after[SL_CTR_MAX];
 	struct sl_svc_counter svc_before[SVC_IDS], svc_after[SVC_IDS];
+	static struct ct_entry ct_tab_before[OBS_CT_MAX];
 	int ct_fd = bpf_map__fd(e->ep[0]->maps.sl_ct);
 	struct __sk_buff skb_ctx = {0};
 	struct xdp_md xdp_ctx = {.ingress_ifindex = UPLINK_IFINDEX};
@@ -2171,6 +3017,15 @@ static void run_step(const struct env *e, const struct step *s, enum hook hook, 
 	if (s->iface) {
 		err = iface_set(e, s->iface);
 		SL_ASSERT_EQ(err, 0, "switch sl_ifaces[1] to the step's sender");
+		if (err)
+			return;
+	}
+	if (s->ct_gone) {
+		struct sl_endpoint_key k = {.addr = pkt_addr4(CT_IP)};
+
+		err = bpf_map_delete_elem(bpf_map__fd(e->ep[0]->maps.sl_endpoints), &k) ? -errno
+											: 0;
+		SL_ASSERT_EQ(err, 0, "remove web from sl_endpoints");
 		if (err)
 			return;
 	}
@@ -2193,10 +3048,12 @@ static void run_step(const struct env *e, const struct step *s, enum hook hook, 
 	if (!err)
 		err = svc_snapshot(e, svc_before);
 	if (!err)
-		err = map_count(ct_fd, &ct_before);
+		err = ct_read(ct_fd, ct_tab_before, &ct_before, true);
 	SL_ASSERT_EQ(err, 0, "read the maps before the run");
 	if (err)
 		return;
+	if (ct_frozen(s))
+		ct_wait_tick(ct_tab_before, ct_before);
 
 	memset(o->out, 0xa5, sizeof(o->out));
 	opts.data_in = in.data;
@@ -2270,6 +3127,8 @@ static void run_step(const struct env *e, const struct step *s, enum hook hook, 
 		return;
 	check_counters(s, &in, r.xdp, ctr_before, ctr_after);
 	check_maps(e, s, &in, svc_before, ct_before, t0, t1);
+	if (ct_frozen(s))
+		check_ct_unchanged(ct_fd, ct_tab_before, ct_before);
 
 	err = svc_snapshot(e, svc_after);
 	if (!err)
