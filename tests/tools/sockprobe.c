@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /*
- * sockprobe.c - a tiny socket probe for the published-port integration test
- * (tests/integration/test_ports.sh). What nc cannot show: the address
- * getpeername()/recvfrom() report, the errno of a refused bind(), and which
- * source address a server saw.
+ * sockprobe.c - a tiny socket probe for the published-port integration tests
+ * (tests/integration/test_ports.sh, test_icmp.sh). What nc cannot show: the
+ * address getpeername()/recvfrom() report, the errno of a refused bind(),
+ * which source address a server saw, the error an ICMP message raised on a
+ * connected socket, and how many bytes a bulk transfer delivered in time.
  *
  *   sockprobe ADDR PORT tcp|udp [MESSAGE]
  *       TCP: connect (3 s bound), send "MESSAGE\n", print the line received
@@ -20,17 +21,37 @@
  *   sockprobe bind ADDR PORT tcp|udp
  *       bind() (and listen() for TCP) and report "bound" or "error ERRNONAME"
  *       (e.g. EPERM). Exit 0 when bound, 1 otherwise.
+ *   sockprobe udpconn ADDR PORT [MESSAGE]
+ *       A connected UDP socket: send "MESSAGE\n", wait 1 s for an answer,
+ *       3 times. Only a connected socket learns of an ICMP error the kernel
+ *       matched to it (port unreachable: ECONNREFUSED). Prints one of
+ *           reply <the line the server sent>
+ *           error <ERRNO NAME>         (from send() or recv())
+ *           timeout
+ *       Exit 0 when a reply arrived, 1 otherwise.
+ *   sockprobe bulkserve PORT BYTES
+ *       Listen on 0.0.0.0:PORT/tcp; send every connection BYTES bytes, then
+ *       close. Each connection gets a child bounded to 30 s, which dies with
+ *       the server. Runs until killed.
+ *   sockprobe bulkget ADDR PORT SECS
+ *       Connect (3 s bound) and read until EOF or SECS seconds pass. Prints
+ *           bytes <count received>
+ *           eof | timeout | error <ERRNO NAME>
+ *       Exit 0 at EOF, 1 otherwise.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_PORTS    64
@@ -40,7 +61,10 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: sockprobe ADDR PORT tcp|udp [MESSAGE]\n"
 			"       sockprobe serve tcp|udp NAME PORT...\n"
-			"       sockprobe bind ADDR PORT tcp|udp\n");
+			"       sockprobe bind ADDR PORT tcp|udp\n"
+			"       sockprobe udpconn ADDR PORT [MESSAGE]\n"
+			"       sockprobe bulkserve PORT BYTES\n"
+			"       sockprobe bulkget ADDR PORT SECS\n");
 	return 2;
 }
 
@@ -335,6 +359,212 @@ static int try_bind(const char *addr, const char *port_s, const char *proto)
 	return 0;
 }
 
+/* The symbolic name of the errors the tests look for; strerror() otherwise. */
+static const char *errno_name(int e)
+{
+	switch (e) {
+	case ECONNREFUSED:
+		return "ECONNREFUSED";
+	case EHOSTUNREACH:
+		return "EHOSTUNREACH";
+	case ENETUNREACH:
+		return "ENETUNREACH";
+	case ECONNRESET:
+		return "ECONNRESET";
+	case ETIMEDOUT:
+		return "ETIMEDOUT";
+	case EMSGSIZE:
+		return "EMSGSIZE";
+	case EPERM:
+		return "EPERM";
+	default:
+		return strerror(e);
+	}
+}
+
+static int udpconn(const char *addr, const char *port_s, const char *msg)
+{
+	struct sockaddr_storage dst;
+	char line[LINE_MAX_LEN], out[LINE_MAX_LEN + 2];
+	unsigned short port;
+	socklen_t dlen;
+	int fd;
+
+	if (parse_port(port_s, &port))
+		return usage();
+	dlen = parse_addr(addr, port, &dst);
+	if (!dlen)
+		return usage();
+	snprintf(out, sizeof(out), "%s\n", msg);
+	fd = socket(dst.ss_family, SOCK_DGRAM, 0);
+	if (fd < 0) {
+		perror("sockprobe: socket");
+		return 1;
+	}
+	set_timeout(fd, 1);
+	if (connect(fd, (struct sockaddr *)&dst, dlen) < 0) {
+		printf("error %s\n", errno_name(errno));
+		return 1;
+	}
+	for (int i = 0; i < 3; i++) {
+		ssize_t n;
+
+		/* A pending ICMP error may surface on send() as well as recv(). */
+		if (send(fd, out, strlen(out), 0) < 0) {
+			printf("error %s\n", errno_name(errno));
+			return 1;
+		}
+		n = recv(fd, line, sizeof(line) - 1, 0);
+		if (n >= 0) {
+			line[n] = '\0';
+			line[strcspn(line, "\n")] = '\0';
+			printf("reply %s\n", line);
+			close(fd);
+			return 0;
+		}
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+			printf("error %s\n", errno_name(errno));
+			return 1;
+		}
+	}
+	printf("timeout\n");
+	return 1;
+}
+
+/* One connection of bulkserve: BYTES bytes, then close (the kernel sends the rest and FIN). */
+static void bulk_send(int c, unsigned long bytes)
+{
+	char buf[16384];
+
+	memset(buf, 'x', sizeof(buf));
+	/* A black-holed path must not keep the child: at most 30 s, each write 20 s. */
+	alarm(30);
+	set_timeout(c, 20);
+	while (bytes > 0) {
+		size_t chunk = bytes < sizeof(buf) ? bytes : sizeof(buf);
+		ssize_t n = write(c, buf, chunk);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		bytes -= (unsigned long)n;
+	}
+	close(c);
+}
+
+static int bulkserve(const char *port_s, const char *bytes_s)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	unsigned long bytes;
+	unsigned short port;
+	char *end;
+	pid_t server = getpid();
+	int fd, one = 1;
+
+	bytes = strtoul(bytes_s, &end, 10);
+	if (parse_port(port_s, &port) || !*bytes_s || *end)
+		return usage();
+	sin.sin_port = htons(port);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(fd, 64) < 0) {
+		fprintf(stderr, "sockprobe: bulkserve %s/tcp: %s\n", port_s, strerror(errno));
+		return 1;
+	}
+	/* Children reap themselves; one stuck transfer never delays the next. */
+	signal(SIGCHLD, SIG_IGN);
+	for (;;) {
+		int c = accept(fd, NULL, NULL);
+		pid_t pid;
+
+		if (c < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			perror("sockprobe: accept");
+			return 1;
+		}
+		pid = fork();
+		if (pid == 0) {
+			/* Dies with the server, which the tests stop by its PID. */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != server)
+				_exit(0);
+			close(fd);
+			bulk_send(c, bytes);
+			_exit(0);
+		}
+		if (pid < 0)
+			perror("sockprobe: fork");
+		close(c);
+	}
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int bulkget(const char *addr, const char *port_s, const char *secs_s)
+{
+	struct sockaddr_storage dst;
+	unsigned long long got = 0;
+	unsigned short port;
+	long long deadline;
+	socklen_t dlen;
+	char buf[65536], *end;
+	unsigned long secs;
+	int fd, err;
+
+	secs = strtoul(secs_s, &end, 10);
+	if (parse_port(port_s, &port) || !*secs_s || *end || secs == 0 || secs > 3600)
+		return usage();
+	dlen = parse_addr(addr, port, &dst);
+	if (!dlen)
+		return usage();
+	deadline = now_ms() + (long long)secs * 1000;
+	fd = socket(dst.ss_family, SOCK_STREAM, 0);
+	if (fd < 0) {
+		perror("sockprobe: socket");
+		return 1;
+	}
+	err = connect_timeout(fd, (struct sockaddr *)&dst, dlen, 3);
+	if (err) {
+		printf("bytes 0\nerror %s\n", errno_name(-err));
+		return 1;
+	}
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		long long left = deadline - now_ms();
+		ssize_t n;
+		int r = left > 0 ? poll(&p, 1, (int)left) : 0;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0) {
+			printf("bytes %llu\ntimeout\n", got);
+			return 1;
+		}
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			printf("bytes %llu\nerror %s\n", got, errno_name(errno));
+			return 1;
+		}
+		if (n == 0)
+			break;
+		got += (unsigned long long)n;
+	}
+	printf("bytes %llu\neof\n", got);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -342,6 +572,12 @@ int main(int argc, char **argv)
 		return serve(argv[2], argv[3], argc - 4, argv + 4);
 	if (argc == 5 && !strcmp(argv[1], "bind"))
 		return try_bind(argv[2], argv[3], argv[4]);
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "udpconn"))
+		return udpconn(argv[2], argv[3], argc == 5 ? argv[4] : "hello");
+	if (argc == 4 && !strcmp(argv[1], "bulkserve"))
+		return bulkserve(argv[2], argv[3]);
+	if (argc == 5 && !strcmp(argv[1], "bulkget"))
+		return bulkget(argv[2], argv[3], argv[4]);
 	if (argc == 4 || argc == 5)
 		return probe(argv[1], argv[2], argv[3], argc == 5 ? argv[4] : "hello");
 	return usage();
