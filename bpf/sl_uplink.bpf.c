@@ -22,7 +22,7 @@ int sl_up_ingress(struct __sk_buff *skb)
 	if (sl_parse_flow(&pkt, &f) != SL_PARSE_OK)
 		verdict = SL_CTR_UPLINK_PASS;
 	else if (sl_tc_icmp_err(skb, &pkt, &f, &e))
-		verdict = sl_icmp_in_decide(&pkt, &f, &e, &t);
+		verdict = sl_icmp_in_decide(&pkt, &f, &e, false, &t);
 	else
 		verdict = sl_dnat_decide(&pkt, &f, NULL, false, &t);
 	sl_count(verdict, &pkt);
@@ -48,7 +48,8 @@ int sl_up_ingress(struct __sk_buff *skb)
  * tc ingress on a bridge whose containers sluice does not manage (Docker's
  * docker0, with sluice-proxy): what its containers send to the host.
  * Replies of published-port flows DNATed on the uplink to such containers
- * are reverse-NATed and sent out of the uplink before netfilter sees them.
+ * are reverse-NATed and sent out of the uplink before netfilter sees them,
+ * and so are the containers' ICMP errors about those flows (icmp.h).
  * A container reaching a published port of the host (hairpin, as
  * docker-proxy serves it) is DNATed to the backend and source-NATed to the
  * host address it used, and both directions go back out of the bridge.
@@ -59,6 +60,7 @@ int sl_br_ingress(struct __sk_buff *skb)
 {
 	struct sl_hairpin bridge = {.bridge = true};
 	struct sl_nat_target t;
+	struct sl_icmp_err e;
 	enum sl_ctr verdict;
 	struct sl_flow f;
 	struct sl_pkt pkt;
@@ -66,7 +68,11 @@ int sl_br_ingress(struct __sk_buff *skb)
 	sl_pkt_from_skb(&pkt, skb);
 	if (sl_parse_flow(&pkt, &f) != SL_PARSE_OK)
 		return TC_ACT_OK;
-	verdict = sl_reply_decide(&pkt, &f, &t);
+	verdict = SL_CTR_MAX;
+	if (sl_tc_icmp_err(skb, &pkt, &f, &e))
+		verdict = sl_icmp_out_decide(&pkt, &f, &e, &t);
+	if (verdict == SL_CTR_MAX)
+		verdict = sl_reply_decide(&pkt, &f, &t);
 	if (verdict == SL_CTR_MAX) {
 		/*
 		 * A hairpin goes to one of the host's own addresses: the
@@ -81,6 +87,8 @@ int sl_br_ingress(struct __sk_buff *skb)
 		return TC_ACT_OK;
 	sl_count(verdict, &pkt);
 	switch (verdict) {
+	case SL_CTR_ICMP_OUT:
+		return sl_tc_icmp_forward(&pkt, &f, &e, &t, true);
 	case SL_CTR_NAT_REPLY:
 		return sl_tc_nat_forward(skb, &f, &t, true);
 	case SL_CTR_NAT_NEW:

@@ -36,7 +36,7 @@ int sl_xdp_uplink(struct xdp_md *ctx)
 	if (sl_parse_flow(&pkt, &f) != SL_PARSE_OK)
 		verdict = SL_CTR_UPLINK_PASS;
 	else if (sl_parse_icmp_err(&pkt, &f, &e))
-		verdict = sl_icmp_in_decide(&pkt, &f, &e, &t);
+		verdict = sl_icmp_in_decide(&pkt, &f, &e, true, &t);
 	else
 		verdict = sl_dnat_decide(&pkt, &f, NULL, true, &t);
 	/* What XDP passes on, tc sees and counts: count it once. */

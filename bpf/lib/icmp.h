@@ -135,44 +135,57 @@ static __always_inline void sl_icmp_target(const struct sl_ct *ct, struct sl_nat
 }
 
 /*
- * An ICMP error arriving on an uplink (f and e parsed). Outcomes:
+ * An ICMP error arriving on an uplink (f and e parsed); xdp: the XDP
+ * program asks. Outcomes:
  *   not to the address the quoted packet came from, no live flow of the
- *     quoted packet, a hairpin flow, a flow to an external backend (the
- *     host stack's), or its container not connected -> SL_CTR_UPLINK_PASS
+ *     quoted packet, a hairpin flow, or its container
+ *     not connected                                  -> SL_CTR_UPLINK_PASS
+ *   about a flow to an external backend, in XDP      -> SL_CTR_UPLINK_PASS (tc's)
  *   TTL <= 1                                         -> SL_CTR_DROP_TTL
  *   an error about a reply we sent                   -> SL_CTR_ICMP_IN, *t:
- *     the container's address, port, host-side veth and MACs
+ *     the container's address and port; its host-side veth and MACs, or
+ *     for an external backend t->ifindex 0: the host stack routes it, as it
+ *     routes the flow's DNATed packets
  */
 static __always_inline enum sl_ctr sl_icmp_in_decide(const struct sl_pkt *pkt,
 						     const struct sl_flow *f,
-						     const struct sl_icmp_err *e,
+						     const struct sl_icmp_err *e, bool xdp,
 						     struct sl_nat_target *t)
 {
 	struct sl_endpoint_key ekey;
-	struct sl_endpoint *ep;
+	struct sl_endpoint *ep = NULL;
 	struct sl_ct *ct;
 
 	if (f->daddr != e->in_saddr)
 		return SL_CTR_UPLINK_PASS;
 	ct = sl_icmp_flow(pkt, e, SL_CT_DIR_ORIG);
-	if (!ct || (ct->flags & (SL_CT_F_PEER | SL_CT_F_EXTERNAL)))
+	if (!ct || (ct->flags & SL_CT_F_PEER))
 		return SL_CTR_UPLINK_PASS;
-	ekey.addr = ct->nat_addr;
-	ep = bpf_map_lookup_elem(&sl_endpoints, &ekey);
-	if (!ep)
-		return SL_CTR_UPLINK_PASS;
+	if (ct->flags & SL_CT_F_EXTERNAL) {
+		if (xdp)
+			return SL_CTR_UPLINK_PASS;
+	} else {
+		ekey.addr = ct->nat_addr;
+		ep = bpf_map_lookup_elem(&sl_endpoints, &ekey);
+		if (!ep)
+			return SL_CTR_UPLINK_PASS;
+	}
 	if (f->ttl <= 1)
 		return SL_CTR_DROP_TTL;
 	sl_icmp_target(ct, t);
-	t->ifindex = ep->ifindex;
-	__builtin_memcpy(t->dst_mac, ep->mac, ETH_ALEN);
-	__builtin_memcpy(t->src_mac, ep->gw_mac, ETH_ALEN);
+	t->ifindex = 0;
+	if (ep) {
+		t->ifindex = ep->ifindex;
+		__builtin_memcpy(t->dst_mac, ep->mac, ETH_ALEN);
+		__builtin_memcpy(t->src_mac, ep->gw_mac, ETH_ALEN);
+	}
 	return SL_CTR_ICMP_IN;
 }
 
 /*
- * An ICMP error a container sends (f and e parsed, source checked).
- * Outcomes:
+ * An ICMP error a container sends (f and e parsed): a sluice container,
+ * whose source the endpoint program checked, or a container on a Docker
+ * bridge (sl_br_ingress) about a flow to an external backend. Outcomes:
  *   not about a packet this container received, no live flow of the quoted
  *     packet, or a source-NATed hairpin flow        -> SL_CTR_MAX (not ours)
  *   TTL <= 1                                         -> SL_CTR_DROP_TTL
@@ -204,7 +217,8 @@ static __always_inline enum sl_ctr sl_icmp_out_decide(const struct sl_pkt *pkt,
  * Translate a decided ICMP error in place: in (out = false) the outer
  * destination and the quoted source become t's address and port; out
  * (out = true) the outer source and the quoted destination. The outer TTL
- * drops by one and the MACs become t's, as for the flow's own packets.
+ * drops by one and the MACs become t's, as for the flow's own packets;
+ * with t->ifindex 0 the host stack forwards the error and does both.
  * Returns 0, or -1 when a header is out of bounds (never after
  * sl_parse_icmp_err on the same data; the verifier needs the checks).
  */
@@ -227,7 +241,8 @@ static __always_inline int sl_icmp_nat(const struct sl_pkt *pkt, const struct sl
 		return -1;
 
 	/* The outer header, as for any packet we forward. */
-	sl_ip_dec_ttl(ip);
+	if (t->ifindex)
+		sl_ip_dec_ttl(ip);
 	if (out) {
 		ip->check = sl_csum_replace4(ip->check, ip->saddr, t->addr);
 		ip->saddr = t->addr;
@@ -265,8 +280,10 @@ static __always_inline int sl_icmp_nat(const struct sl_pkt *pkt, const struct sl
 	}
 	icmp->checksum = check;
 
-	__builtin_memcpy(eth->h_dest, t->dst_mac, ETH_ALEN);
-	__builtin_memcpy(eth->h_source, t->src_mac, ETH_ALEN);
+	if (t->ifindex) {
+		__builtin_memcpy(eth->h_dest, t->dst_mac, ETH_ALEN);
+		__builtin_memcpy(eth->h_source, t->src_mac, ETH_ALEN);
+	}
 	return 0;
 }
 

@@ -69,14 +69,18 @@ static __always_inline bool sl_tc_icmp_err(struct __sk_buff *skb, struct sl_pkt 
 	return !err && sl_parse_icmp_err(pkt, f, e);
 }
 
-/* Translate a decided ICMP error (icmp.h) and deliver it as its flow's packets go. */
+/*
+ * Translate a decided ICMP error (icmp.h) and deliver it as its flow's
+ * packets go: redirected, or (t->ifindex 0, an external backend) on to the
+ * host stack, which routes it.
+ */
 static __always_inline int sl_tc_icmp_forward(const struct sl_pkt *pkt, const struct sl_flow *f,
 					      const struct sl_icmp_err *e,
 					      const struct sl_nat_target *t, bool out)
 {
 	if (sl_icmp_nat(pkt, f, e, t, out))
 		return TC_ACT_SHOT;
-	return sl_tc_deliver(t, out);
+	return t->ifindex ? sl_tc_deliver(t, out) : TC_ACT_OK;
 }
 
 #endif /* SL_BPF_NAT_FWD_TC_H */

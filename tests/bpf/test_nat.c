@@ -639,6 +639,17 @@ static const struct ct_want br_hp_udp = BR_HP_FLOW(DK_IP, mac_dk, HOST_IP, 8089,
 		.flow = &ext_up,                                                                   \
 	}
 
+/* Its SYN-ACK from the Docker container, reverse-NATed out of the uplink. */
+#define STEP_EXT_SYNACK_REPLY                                                                      \
+	{                                                                                          \
+		.prog = P_BR,                                                                      \
+		.in = FRAME(FK_TCP, mac_br, mac_dk_web, DK_WEB_IP, 80, CLIENT_IP, CLIENT_PORT,     \
+			    F_SA),                                                                 \
+		.retval = TC_ACT_REDIRECT, .ctr = SL_CTR_NAT_REPLY, .redirect = RD_EGRESS,         \
+		.ifindex = UPLINK_IFINDEX, .out = H2C(FK_TCP, 8088, F_SA), .svc_id = 6,            \
+		.state = ST(SL_CT_STATE_ESTABLISHED), .ct_count = CT_COUNT(2), .flow = &ext_up,    \
+	}
+
 /* A frame from the bridge: to the bridge's MAC (the sender's gateway). */
 #define BR_IN(k, mac, src, dst, dport, fl, ...)                                                    \
 	FRAME(k, mac_br, mac, src, CLIENT_PORT, dst, dport, fl, __VA_ARGS__)
@@ -1386,20 +1397,7 @@ static const struct nat_case cases[] = {
 		.steps =
 			{
 				STEP_EXT_SYN,
-				{
-					.prog = P_BR,
-					.in = FRAME(FK_TCP, mac_br, mac_dk_web, DK_WEB_IP, 80,
-						    CLIENT_IP, CLIENT_PORT, F_SA),
-					.retval = TC_ACT_REDIRECT,
-					.ctr = SL_CTR_NAT_REPLY,
-					.redirect = RD_EGRESS,
-					.ifindex = UPLINK_IFINDEX,
-					.out = H2C(FK_TCP, 8088, F_SA),
-					.svc_id = 6,
-					.state = ST(SL_CT_STATE_ESTABLISHED),
-					.ct_count = CT_COUNT(2),
-					.flow = &ext_up,
-				},
+				STEP_EXT_SYNACK_REPLY,
 				{
 					.prog = P_UP,
 					.flags = SF_XDP_TO_TC,
@@ -1830,28 +1828,55 @@ static const struct nat_case cases[] = {
 			},
 	},
 	{
-		/* flows to a Docker backend are the host stack's, their errors too */
-		.name = "icmp_in_external_flow_passes",
+		/*
+		 * a flow to a Docker container behind sluice-proxy: translated,
+		 * then routed by the host stack as the flow's DNATed packets
+		 * are (TTL and MACs left to it); XDP leaves it to tc
+		 */
+		.name = "icmp_in_external_flow",
+		.steps =
+			{
+				STEP_EXT_SYN,
+				STEP_EXT_SYNACK_REPLY,
+				{
+					.prog = P_UP,
+					.flags = SF_XDP_TO_TC,
+					.in = RT_ERR(HOST_IP, ICMP_UNREACH, CODE_FRAG_NEEDED,
+						     H2C(FK_TCP, 8088, F_SA), .icmp_rest = 1280),
+					.retval = TC_ACT_OK,
+					.ctr = SL_CTR_ICMP_IN,
+					.out = RT_ERR(DK_WEB_IP, ICMP_UNREACH, CODE_FRAG_NEEDED,
+						      FRAME(FK_TCP, mac_client, mac_uplink,
+							    DK_WEB_IP, 80, CLIENT_IP, CLIENT_PORT,
+							    F_SA, .ttl = 63),
+						      .icmp_rest = 1280),
+					.ct_count = CT_COUNT(2),
+				},
+			},
+	},
+	{
+		/* the Docker container refuses the SYN: out of the uplink, from the host */
+		.name = "icmp_out_external_flow",
 		.steps =
 			{
 				STEP_EXT_SYN,
 				{
 					.prog = P_BR,
-					.in = FRAME(FK_TCP, mac_br, mac_dk_web, DK_WEB_IP, 80,
-						    CLIENT_IP, CLIENT_PORT, F_SA),
+					.in = ICMP_ERR(mac_br, mac_dk_web, DK_WEB_IP, CLIENT_IP,
+						       ICMP_UNREACH, CODE_ADMIN_PROHIBIT,
+						       FRAME(FK_TCP, mac_dk_web, mac_br, CLIENT_IP,
+							     CLIENT_PORT, DK_WEB_IP, 80, F_SYN,
+							     .ttl = 63)),
 					.retval = TC_ACT_REDIRECT,
-					.ctr = SL_CTR_NAT_REPLY,
+					.ctr = SL_CTR_ICMP_OUT,
 					.redirect = RD_EGRESS,
 					.ifindex = UPLINK_IFINDEX,
-					.out = H2C(FK_TCP, 8088, F_SA),
-					.svc_id = 6,
-					.state = ST(SL_CT_STATE_ESTABLISHED),
+					.out = ICMP_ERR(mac_client, mac_uplink, HOST_IP, CLIENT_IP,
+							ICMP_UNREACH, CODE_ADMIN_PROHIBIT,
+							C2H(FK_TCP, 8088, F_SYN, .ttl = 63),
+							.ttl = 63),
 					.ct_count = CT_COUNT(2),
-					.flow = &ext_up,
 				},
-				STEP_ICMP_UPLINK_PASS(
-					2, RT_ERR(HOST_IP, ICMP_UNREACH, CODE_FRAG_NEEDED,
-						  H2C(FK_TCP, 8088, F_SA), .icmp_rest = 1280)),
 			},
 	},
 	{

@@ -12,7 +12,7 @@
 # servers report the source address they see. Run 1 (--iptables=true,
 # --live-restore): -p 8080:80, -p 127.0.0.1:8081:80 and -p 8082:53/udp, from
 # a remote client and from host processes; the flows go through sluice, not
-# Docker's DNAT rules; a dockerd restart keeps the mappings and its new
+# Docker's DNAT rules; a container's port unreachable reaches the client; a dockerd restart keeps the mappings and its new
 # proxies adopt them; docker stop/rm removes them. Run 2 (--iptables=false,
 # nothing but sluice can serve): the same forms and -p 20000-20999:20000-20999
 # (2000 proxies: the range is here because Docker's own per-port iptables
@@ -291,6 +291,19 @@ check "sluice served them: nat_new rose, mapping $ID8080 counted flows" \
 check "Docker's own DNAT rule for 8080 saw no packet (sluice DNATs first)" \
 	eval 'run_in host iptables -t nat -L DOCKER -v -x -n | tee /dev/stderr |
 		awk "/dpt:8080 / {print \$1}" | grep -qx 0'
+# ICMP errors: a UDP port published to a container where nothing listens.
+# Its kernel's port unreachable reaches the client only as from
+# 10.202.0.1:8085 (sl_br_ingress translates it); untranslated, the client's
+# connected socket never hears of it and times out.
+icmp0=$(counter icmp_out)
+check "run closed -p 8085:5454/udp (nothing listens on 5454/udp in it)" \
+	run closed -p 8085:5454/udp sluice-test/bb:1 /bin/sockprobe serve tcp closed 80
+check "remote UDP cl -> 10.202.0.1:8085 gets ECONNREFUSED: closed's port unreachable, translated" \
+	eval 'run_in cl timeout 12 "$PROBE" udpconn 10.202.0.1 8085 | tee /dev/stderr |
+		grep -qx "error ECONNREFUSED" && now=$(counter icmp_out) &&
+		echo "icmp_out $icmp0 -> $now" && [ "$now" -gt "$icmp0" ]'
+check "docker rm -f closed: its mapping is gone" \
+	eval 'dk rm -f closed >/dev/null && ! has 0.0.0.0:8085/udp'
 
 # dockerd restarts with live containers (--live-restore): its exiting
 # proxies leave the mappings, flows keep going, and the restarted dockerd's
