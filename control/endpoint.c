@@ -33,12 +33,41 @@ void ep_host_ifname(const struct sl_instance *inst, const char *network, const c
 	snprintf(out, SL_IFNAME_MAX, "sl%08x", h);
 }
 
-/* The alias marks a link as this instance's, so a later run can find leftovers. */
+/*
+ * The alias marks a link as this instance's, so a later run can find
+ * leftovers. It also names the container's namespace (" ns=DEV:INO:PATH"):
+ * a run killed before its state named the endpoint, or after the state
+ * dropped it, leaves sl_dns_lo on that namespace's lo, and the alias is the
+ * only record left of where. An alias too long for that keeps the names only.
+ */
 #define EP_ALIAS_PREFIX "sluice:"
+#define EP_ALIAS_NS	" ns="
 
 void ep_alias(const struct sl_instance *inst, const struct sl_ep *ep, char *out, size_t len)
 {
-	snprintf(out, len, EP_ALIAS_PREFIX "%s:%s/%s", inst->name, ep->network, ep->container);
+	int n = snprintf(out, len, EP_ALIAS_PREFIX "%s:%s/%s" EP_ALIAS_NS "%llu:%llu:%s",
+			 inst->name, ep->network, ep->container, (unsigned long long)ep->nsdev,
+			 (unsigned long long)ep->nsino, ep->netns);
+
+	if (n < 0 || (size_t)n >= len)
+		snprintf(out, len, EP_ALIAS_PREFIX "%s:%s/%s", inst->name, ep->network,
+			 ep->container);
+}
+
+/* The namespace an alias names (ep_alias), into gone's netns fields; false: none. */
+static bool ep_alias_netns(const char *alias, struct sl_ep *gone)
+{
+	const char *p = strstr(alias, EP_ALIAS_NS);
+	unsigned long long dev, ino;
+	int path = 0;
+
+	if (!p || sscanf(p, EP_ALIAS_NS "%llu:%llu:%n", &dev, &ino, &path) != 2 || !path ||
+	    p[path] != '/')
+		return false;
+	gone->nsdev = dev;
+	gone->nsino = ino;
+	snprintf(gone->netns, sizeof(gone->netns), "%s", p + path);
+	return true;
 }
 
 void ep_macs(__be32 addr, __u8 container_mac[6], __u8 host_mac[6])
@@ -284,10 +313,18 @@ int ep_unplumb(struct sl_nl *host, const struct sl_dp *dp, const struct sl_ep *e
 	return err;
 }
 
+/* Orphan links one run removes; a later run takes any beyond. */
+#define EP_RECONCILE_MAX 256
+
+struct reconcile_orphan {
+	int ifindex;
+	char alias[256];
+};
+
 struct reconcile_ctx {
 	const struct sl_instance *inst;
 	const struct sl_state *st;
-	int orphans[256];
+	struct reconcile_orphan *orphans; /* EP_RECONCILE_MAX per run */
 	int n_orphans;
 	int *owned; /* ifindexes of the links that endpoints of st own */
 	unsigned int n_owned;
@@ -314,8 +351,12 @@ static int find_orphan_link(const struct sl_link_info *li, void *arg)
 			rc->owned[rc->n_owned++] = li->ifindex;
 		return 0;
 	}
-	if (rc->n_orphans < (int)(sizeof(rc->orphans) / sizeof(rc->orphans[0])))
-		rc->orphans[rc->n_orphans++] = li->ifindex;
+	if (rc->n_orphans < EP_RECONCILE_MAX) {
+		rc->orphans[rc->n_orphans].ifindex = li->ifindex;
+		snprintf(rc->orphans[rc->n_orphans].alias, sizeof(rc->orphans[0].alias), "%s",
+			 li->alias);
+		rc->n_orphans++;
+	}
 	return 0;
 }
 
@@ -409,16 +450,26 @@ int ep_reconcile(const struct sl_instance *inst, struct sl_nl *host, const struc
 	int removed = 0, err;
 
 	rc.owned = calloc(st->n_endpoints + 1, sizeof(*rc.owned));
-	if (!rc.owned)
+	rc.orphans = calloc(EP_RECONCILE_MAX, sizeof(*rc.orphans));
+	if (!rc.owned || !rc.orphans) {
+		free(rc.owned);
+		free(rc.orphans);
 		return -ENOMEM;
+	}
 	err = sl_nl_link_foreach(host, find_orphan_link, &rc);
 	if (err < 0) {
 		free(rc.owned);
+		free(rc.orphans);
 		return err;
 	}
 	for (int i = 0; i < rc.n_orphans; i++) {
-		sl_dp_detach_tc_ingress(rc.orphans[i]);
-		if (sl_nl_link_del(host, rc.orphans[i]) == 0)
+		struct sl_ep gone = {0};
+
+		/* Its namespace's lo keeps sl_dns_lo unless an endpoint still lives there. */
+		if (ep_alias_netns(rc.orphans[i].alias, &gone))
+			ep_dns_lo_release(st, &gone);
+		sl_dp_detach_tc_ingress(rc.orphans[i].ifindex);
+		if (sl_nl_link_del(host, rc.orphans[i].ifindex) == 0)
 			removed++;
 		sl_err_clear();
 	}
@@ -432,6 +483,7 @@ int ep_reconcile(const struct sl_instance *inst, struct sl_nl *host, const struc
 		removed += prune_svc(dp, st);
 	}
 	free(rc.owned);
+	free(rc.orphans);
 	if (removed)
 		sl_info("removed %d object(s) left behind by an interrupted run\n", removed);
 	return removed;

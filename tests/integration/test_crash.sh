@@ -28,6 +28,9 @@ svc_entries() {
 	bpftool -j map dump pinned "/sys/fs/bpf/sluice/$SL_INST/sl_svc" 2>/dev/null | jq length
 }
 
+# sl_dns_lo on NS's lo: where sluice-dnsd's port is mapped to 53.
+dns_lo() { tc -n "$1" filter show dev lo ingress 2>/dev/null | grep -q sl_dns_lo; }
+
 crash() {
 	SLUICE_CRASHPOINT=$1 timeout 30 nsenter --net="/run/netns/$HOST_NS" -- "$SLUICE" "${@:2}" \
 		>/dev/null 2>&1
@@ -53,9 +56,12 @@ check "disconnect b" sl network disconnect front b
 check "connect b killed before the state" crash connect-before-state \
 	network connect front b --netns "/run/netns/$B" --ip 10.31.0.3
 check "state does not name b" test "$(state_eps)" -eq 1
+check "b's lo has sl_dns_lo meanwhile (attached before the state)" dns_lo "$B"
 check "a mutating command cleans up (network create)" \
 	sl network create spare --subnet 10.32.0.0/24
 check "b's orphan veth is gone" test "$(host_veths)" -eq 1
+check_fails "and sl_dns_lo is off b's lo (its namespace, from the veth's alias)" dns_lo "$B"
+check "a's lo keeps sl_dns_lo (a is connected)" dns_lo "$A"
 check "b's map entries are gone (a -> b drops)" bash -c "! ip netns exec $A ping -c 1 -W 1 10.31.0.3"
 check "connect b again" sl network connect front b --netns "/run/netns/$B" --ip 10.31.0.3
 check "a -> b ping again" ping_b
@@ -64,8 +70,10 @@ check "a -> b ping again" ping_b
 check "disconnect b killed after the state" crash disconnect-after-state \
 	network disconnect front b
 check "state no longer names b" test "$(state_eps)" -eq 1
+check "b's lo still has sl_dns_lo meanwhile" dns_lo "$B"
 check "sluice up finishes the disconnect" sl up
 check "b's veth is gone" test "$(host_veths)" -eq 1
+check_fails "and sl_dns_lo is off b's lo" dns_lo "$B"
 check "b's netns has no sluice interface" bash -c "! ip -n $B link show eth0"
 
 # 4. killed after a publish installed its mappings, before the state has them
