@@ -405,10 +405,12 @@ xdp_redirects() {
 	[ "$n" -gt 0 ] && echo "$sum" || echo na
 }
 
-# link_by_alias NS ALIAS: the name of the link whose alias is ALIAS (sluice
-# marks its endpoint veths "sluice:INSTANCE:NETWORK/CONTAINER").
+# link_by_alias NS ALIAS: the name of the link whose alias is ALIAS, alone or
+# followed by " ns=..." (sluice marks its endpoint veths
+# "sluice:INSTANCE:NETWORK/CONTAINER ns=DEV:INO:NETNS_PATH").
 link_by_alias() {
-	ip -n "$1" -j link show 2>/dev/null | jq -r --arg a "$2" '.[] | select(.ifalias == $a) | .ifname' |
+	ip -n "$1" -j link show 2>/dev/null |
+		jq -r --arg a "$2" '.[] | select(.ifalias == $a or ((.ifalias // "") | startswith($a + " ns="))) | .ifname' |
 		head -n 1
 }
 
