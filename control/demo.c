@@ -79,6 +79,7 @@
 #define DEMO_WEB_PORT	       80   /* web's second port: the published one */
 #define DEMO_PUB_PORT	       8080 /* published on every host address: 8080:80 */
 #define DEMO_LOCAL_PORT	       8081 /* published on 127.0.0.1 only: 127.0.0.1:8081:80 */
+#define DEMO_CLOSED_PORT       5300 /* published UDP, nothing listens in web: 5300:5300/udp */
 #define DEMO_RMDIR_TRIES       20   /* the cgroup's last process may take a moment to leave */
 #define DEMO_DNS_IP	       "127.0.0.11" /* sluice-dnsd, in every connected container's netns */
 #define DEMO_DNS_PORT	       53
@@ -1127,6 +1128,56 @@ static int step_tcp(struct demo *d, const struct demo_step *s)
 		fprintf(d->tr, " (%.0f s timeout)", DEMO_BLOCK_MS / 1000.0);
 	fprintf(d->tr, "\n");
 	return run_probe(d, s, tcp_probe, DETAIL_FIRST);
+}
+
+/*
+ * In a child in the client's namespace: a connected UDP socket to a published
+ * port web does not serve. web's kernel answers port unreachable about
+ * client -> web:port; only translated (from the host address, quoting
+ * host:port) can the client's kernel match it to the socket, which then
+ * reports ECONNREFUSED. Untranslated, the client waits out its timeout.
+ */
+static int udp_refused_probe(struct demo *d, const void *arg)
+{
+	const struct demo_step *s = arg;
+	struct sockaddr_in sa;
+	char buf[64];
+	long long t0;
+	ssize_t n;
+	int fd;
+
+	(void)d;
+	sockaddr_of(probe_dst(s), probe_port(s), &sa);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		printf("socket: %s\n", strerror(errno));
+		return 1;
+	}
+	set_io_timeouts(fd, DEMO_BLOCK_MS / 1000);
+	t0 = now_us();
+	if (send(fd, "hello", 5, 0) < 0) {
+		printf("send: %s\n", strerror(errno));
+		return 1;
+	}
+	n = recv(fd, buf, sizeof(buf), 0);
+	if (n < 0 && errno == ECONNREFUSED) {
+		printf("refused in %.3f ms: web's port unreachable came back from %s:%d\n",
+		       (now_us() - t0) / 1e3, probe_dst(s), probe_port(s));
+		printf("    sluice translated it; untranslated, the client would wait out its "
+		       "timeout\n");
+		return 0;
+	}
+	if (n < 0)
+		printf("no refusal: %s after %.1f s\n", strerror(errno), (now_us() - t0) / 1e6);
+	else
+		printf("unexpected: an answer of %zd bytes\n", n);
+	return 1;
+}
+
+static int step_udp_refused(struct demo *d, const struct demo_step *s)
+{
+	fprintf(d->tr, "%s: %s:%d\n", s->text, probe_dst(s), probe_port(s));
+	return run_probe(d, s, udp_refused_probe, DETAIL_FIRST);
 }
 
 /* The Internet checksum, summed in memory order. */
@@ -2406,9 +2457,10 @@ static int step_noproxy(struct demo *d, const struct demo_step *s)
 /* clang-format on */
 
 /* Every `up` of the demo: its sluice-dnsd answers the containers' names, forwards nothing. */
-#define UP	   "up", "--dns-upstream", "none"
-#define PUB_SPEC   XSTR(DEMO_PUB_PORT) ":" XSTR(DEMO_WEB_PORT)
-#define LOCAL_SPEC LOCAL_IP ":" XSTR(DEMO_LOCAL_PORT) ":" XSTR(DEMO_WEB_PORT)
+#define UP	    "up", "--dns-upstream", "none"
+#define PUB_SPEC    XSTR(DEMO_PUB_PORT) ":" XSTR(DEMO_WEB_PORT)
+#define LOCAL_SPEC  LOCAL_IP ":" XSTR(DEMO_LOCAL_PORT) ":" XSTR(DEMO_WEB_PORT)
+#define CLOSED_SPEC XSTR(DEMO_CLOSED_PORT) ":" XSTR(DEMO_CLOSED_PORT) "/udp"
 
 static const struct demo_step demo_steps[] = {
 	SECTION("Namespaces: a host and three containers"),
@@ -2439,10 +2491,17 @@ static const struct demo_step demo_steps[] = {
 	CLI(UP, "--uplink", UPLINK, "--xdp", "native"),
 	RUN("up again kept sluice-dnsd", step_dnsd_kept),
 	CLI_EXCERPT(status_line, "status"),
-	CLI("port", "publish", "web", PUB_SPEC),
+	CLI("port", "publish", "web", PUB_SPEC, CLOSED_SPEC),
 	CLI("port", "ls"),
 	PUBLISHED("client -> web via the uplink, TCP", NS_CLIENT, UPLINK_IP, DEMO_PUB_PORT, NULL,
 		  false),
+	{.kind = STEP_RUN,
+	 .text = "client -> web, UDP to a closed port",
+	 .fn = step_udp_refused,
+	 .from = NS_CLIENT,
+	 .to = NS_WEB,
+	 .dst = UPLINK_IP,
+	 .port = DEMO_CLOSED_PORT},
 	SECTION("Published ports for local processes: at the socket, no proxy"),
 	RUN(NULL, step_cgroup),
 	CLI(UP, "--cgroup", "@cgroup"),
@@ -2453,7 +2512,7 @@ static const struct demo_step demo_steps[] = {
 	CLI_EXCERPT(stats_line, "stats"),
 	COUNTERS("forwarding counters rose", SL_CTR_FWD_LOCAL, SL_CTR_DROP_ISOLATED),
 	COUNTERS("published-port counters rose", SL_CTR_NAT_NEW, SL_CTR_NAT_FWD, SL_CTR_NAT_REPLY,
-		 SL_CTR_SOCK_XLATE),
+		 SL_CTR_ICMP_OUT, SL_CTR_SOCK_XLATE),
 	RUN("host: no bridge, no iptables", step_host),
 	RUN("host: no proxy process", step_noproxy),
 	SECTION("Restore: 'down' keeps the state, 'up' rebuilds it"),
