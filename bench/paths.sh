@@ -220,6 +220,15 @@ path_direct_target() {
 	targets_at "$DIRECT_IP" 0 "$DIRECT_NS"
 	T_GIF=$DIRECT_IF T_GPEER=eth0 T_GPEER_NS=$DIRECT_NS
 }
+# sl_rose NEW FWD REPLY: a sluice path's counters rose: all three, or, when
+# the metrics send one way only (ONE_WAY, run.sh), NEW or FWD.
+sl_rose() {
+	if [ -n "${ONE_WAY:-}" ]; then
+		rose_any "$1" "$2"
+	else
+		rose "$@"
+	fi
+}
 # still_sluice [tc] [xdp] [sock]: the sluice instances NOT named did not move.
 still_sluice() {
 	[[ " $* " == *" tc "* ]] || still sl_new sl_fwd sl_reply
@@ -453,7 +462,7 @@ path_sluice_tc_target() {
 	T_DP=$((P_DENY + OFF_SLUICE)) T_DINST=$SL_INST
 }
 path_sluice_tc_check() {
-	rose sl_new sl_fwd sl_reply
+	sl_rose sl_new sl_fwd sl_reply
 	still_sluice tc
 	still ipt_dnat
 	idle proxy_rchar lproxy_rchar
@@ -570,7 +579,7 @@ path_sluice_xdp_target() {
 }
 path_sluice_xdp_check() {
 	local mode
-	rose slx_new slx_fwd slx_reply
+	sl_rose slx_new slx_fwd slx_reply
 	[ -n "$XDP_REDIR_STAT" ] && rose xdp_redirect
 	mode=$(sl_uplink_attach "$SLX_INST" "$XUPLINK")
 	if [ "$mode" = native ]; then

@@ -65,6 +65,12 @@ all) METRICS=(m_tcp_rr_1 m_tcp_rr_1k m_udp_rr "m_tput 1" "m_tput 4" m_conn m_udp
 	;;
 esac
 D_MAX=$D_TPUT
+# ONE_WAY: every selected metric sends one way only (udp_pps, udp_wire,
+# udp_drop), so the sluice paths' checks cannot ask for replies (sl_rose).
+ONE_WAY=1
+for m in "${METRICS[@]}"; do
+	case $m in m_udp_pps | m_udp_wire | m_udp_drop) ;; *) ONE_WAY= ;; esac
+done
 
 SLUICE=${SLUICE:-$BUILD_DIR/sluice}
 CONNRATE=${CONNRATE:-$BUILD_DIR/bench/connrate}

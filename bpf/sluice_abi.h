@@ -293,9 +293,8 @@ enum sl_ctr {
 	SL_CTR_CT_FLUSHED = 20,	      /* entries userspace removed (unpublish); userspace-written */
 	SL_CTR_SOCK_XLATE = 21,	      /* local connect()/sendmsg() sent straight to a container */
 	SL_CTR_BIND_DENIED = 22,      /* local bind() to a published host port refused */
-	SL_CTR_ICMP_IN =
-		23, /* uplink: ICMP error about a published-port flow, into its container */
-	SL_CTR_ICMP_OUT = 24, /* endpoint: a container's ICMP error about such a flow, out */
+	SL_CTR_ICMP_IN = 23,	      /* ICMP error about a published flow's reply, translated in */
+	SL_CTR_ICMP_OUT = 24,	      /* a container's ICMP error about such a flow, out */
 	SL_CTR_MAX
 };
 

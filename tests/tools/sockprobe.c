@@ -136,6 +136,28 @@ static void set_timeout(int fd, int secs)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
+/*
+ * A socket of type for ADDR:PORT, that address in dst and dlen: the fd; -2
+ * for a bad address or port (the caller shows the usage); -1 when socket()
+ * failed (said on stderr).
+ */
+static int addr_socket(const char *addr, const char *port_s, int type, struct sockaddr_storage *dst,
+		       socklen_t *dlen)
+{
+	unsigned short port;
+	int fd;
+
+	if (parse_port(port_s, &port))
+		return -2;
+	*dlen = parse_addr(addr, port, dst);
+	if (!*dlen)
+		return -2;
+	fd = socket(dst->ss_family, type, 0);
+	if (fd < 0)
+		perror("sockprobe: socket");
+	return fd;
+}
+
 /* connect() bounded by secs; 0 or -errno. */
 static int connect_timeout(int fd, const struct sockaddr *sa, socklen_t len, int secs)
 {
@@ -185,22 +207,18 @@ static int probe(const char *addr, const char *port_s, const char *proto, const 
 	struct sockaddr_storage dst, peer;
 	socklen_t dlen, plen = sizeof(peer);
 	char line[LINE_MAX_LEN], out[LINE_MAX_LEN + 2], pbuf[INET6_ADDRSTRLEN];
-	unsigned short port;
 	unsigned pport;
 	int type, fd, err;
 	ssize_t n = -1;
 
-	if (parse_port(port_s, &port) || parse_proto(proto, &type))
+	if (parse_proto(proto, &type))
 		return usage();
-	dlen = parse_addr(addr, port, &dst);
-	if (!dlen)
+	fd = addr_socket(addr, port_s, type, &dst, &dlen);
+	if (fd == -2)
 		return usage();
-	snprintf(out, sizeof(out), "%s\n", msg);
-	fd = socket(dst.ss_family, type, 0);
-	if (fd < 0) {
-		perror("sockprobe: socket");
+	if (fd < 0)
 		return 1;
-	}
+	snprintf(out, sizeof(out), "%s\n", msg);
 	set_timeout(fd, type == SOCK_STREAM ? 3 : 1);
 	if (type == SOCK_STREAM) {
 		err = connect_timeout(fd, (struct sockaddr *)&dst, dlen, 3);
@@ -330,20 +348,16 @@ static int serve(const char *proto, const char *name, int nports, char **ports)
 static int try_bind(const char *addr, const char *port_s, const char *proto)
 {
 	struct sockaddr_storage ss;
-	unsigned short port;
 	socklen_t len;
 	int type, fd;
 
-	if (parse_port(port_s, &port) || parse_proto(proto, &type))
+	if (parse_proto(proto, &type))
 		return usage();
-	len = parse_addr(addr, port, &ss);
-	if (!len)
+	fd = addr_socket(addr, port_s, type, &ss, &len);
+	if (fd == -2)
 		return usage();
-	fd = socket(ss.ss_family, type, 0);
-	if (fd < 0) {
-		perror("sockprobe: socket");
+	if (fd < 0)
 		return 1;
-	}
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0 ||
 	    (type == SOCK_STREAM && listen(fd, 1) < 0)) {
 		int e = errno;
@@ -386,21 +400,15 @@ static int udpconn(const char *addr, const char *port_s, const char *msg)
 {
 	struct sockaddr_storage dst;
 	char line[LINE_MAX_LEN], out[LINE_MAX_LEN + 2];
-	unsigned short port;
 	socklen_t dlen;
 	int fd;
 
-	if (parse_port(port_s, &port))
+	fd = addr_socket(addr, port_s, SOCK_DGRAM, &dst, &dlen);
+	if (fd == -2)
 		return usage();
-	dlen = parse_addr(addr, port, &dst);
-	if (!dlen)
-		return usage();
-	snprintf(out, sizeof(out), "%s\n", msg);
-	fd = socket(dst.ss_family, SOCK_DGRAM, 0);
-	if (fd < 0) {
-		perror("sockprobe: socket");
+	if (fd < 0)
 		return 1;
-	}
+	snprintf(out, sizeof(out), "%s\n", msg);
 	set_timeout(fd, 1);
 	if (connect(fd, (struct sockaddr *)&dst, dlen) < 0) {
 		printf("error %s\n", errno_name(errno));
@@ -513,7 +521,6 @@ static int bulkget(const char *addr, const char *port_s, const char *secs_s)
 {
 	struct sockaddr_storage dst;
 	unsigned long long got = 0;
-	unsigned short port;
 	long long deadline;
 	socklen_t dlen;
 	char buf[65536], *end;
@@ -521,17 +528,14 @@ static int bulkget(const char *addr, const char *port_s, const char *secs_s)
 	int fd, err;
 
 	secs = strtoul(secs_s, &end, 10);
-	if (parse_port(port_s, &port) || !*secs_s || *end || secs == 0 || secs > 3600)
+	if (!*secs_s || *end || secs == 0 || secs > 3600)
 		return usage();
-	dlen = parse_addr(addr, port, &dst);
-	if (!dlen)
+	fd = addr_socket(addr, port_s, SOCK_STREAM, &dst, &dlen);
+	if (fd == -2)
 		return usage();
-	deadline = now_ms() + (long long)secs * 1000;
-	fd = socket(dst.ss_family, SOCK_STREAM, 0);
-	if (fd < 0) {
-		perror("sockprobe: socket");
+	if (fd < 0)
 		return 1;
-	}
+	deadline = now_ms() + (long long)secs * 1000;
 	err = connect_timeout(fd, (struct sockaddr *)&dst, dlen, 3);
 	if (err) {
 		printf("bytes 0\nerror %s\n", errno_name(-err));
